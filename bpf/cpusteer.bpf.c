@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * cpusteer dataplane.
+ *
+ * Stage 1 (SEC "xdp", RX CPU): frame -> flow -> keyed hash -> indirection
+ * table -> bpf_redirect_map() into the cpumap. The kernel bulks the frames
+ * per target and wakes the target's kthread, which runs stage 2 before any
+ * SKB exists.
+ * Stage 2 (SEC "xdp/cpumap", target CPU): count, then pass or drop.
+ * Tracing: the kernel's own XDP tracepoints count what happens after stage 1
+ * returns (redirect errors, ring-full drops), filtered to our cpumap.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "cpusteer.h"
+#include "cs_hash.h"
+#include "lib/parse.h"
+#include "lib/maps.h"
+
+const volatile struct cs_params cs_params = {
+	.hash_mode = CS_HASH_L4_SYM,
+	.bucket_mask = CS_DEFAULT_BUCKETS - 1,
+	.bucket_shift = 64 - 8,	/* log2(CS_DEFAULT_BUCKETS) == 8 */
+	.fallback_cpu = CS_FALLBACK_PASS,
+};
+
+/* Our cpumap's id, for the tracepoint filters; set by the loader. */
+__u32 cs_cpumap_id;
+
+static __always_inline void cs_record_set(__u32 reason, __u32 bucket,
+					  __u32 cpu, __u32 hash)
+{
+	struct cs_record *rec;
+	__u32 zero = 0;
+
+	rec = bpf_map_lookup_elem(&cs_record, &zero);
+	if (!rec)
+		return;
+	rec->reason = reason;
+	rec->bucket = bucket;
+	rec->cpu = cpu;
+	rec->hash = hash;
+}
+
+/* A frame that cannot be hashed: count why, then pass or send to one CPU. */
+static __always_inline int cs_fallback(__u32 reason)
+{
+	struct cs_stats *st = cs_stats_get();
+	__u32 cpu = cs_params.fallback_cpu;
+	int act = XDP_PASS;
+
+	if (st && reason < CS_REASON_MAX)
+		st->reason[reason]++;
+	if (cpu != CS_FALLBACK_PASS)
+		act = bpf_redirect_map(&cs_cpu_map, cpu, XDP_PASS);
+	if (cs_params.record)
+		cs_record_set(reason, CS_NO_BUCKET,
+			      act == XDP_REDIRECT ? cpu : CS_FALLBACK_PASS, 0);
+	return act;
+}
+
+/* Hash the flow, look its bucket up and redirect to the bucket's CPU. */
+static __always_inline int cs_steer_flow(const struct cs_flow *flow)
+{
+	__u32 mode = cs_params.hash_mode;
+	struct cs_bucket *b;
+	__u32 bucket, cpu;
+	__u64 hash;
+	int act;
+
+	hash = cs_hash_flow(flow, cs_params.key[0], cs_params.key[1],
+			    cs_hash_mode_symmetric(mode));
+	bucket = cs_hash_bucket(hash, cs_params.bucket_shift,
+				cs_params.bucket_mask);
+	b = bpf_map_lookup_elem(&cs_table, &bucket);
+	if (!b)
+		return cs_fallback(CS_REASON_NO_TARGET);
+	/* Bound the index ourselves: the table is written from userspace.
+	 * Read it once: the helper call below may not reload a checked value.
+	 */
+	cpu = b->cpu;
+	if (cpu >= CS_MAX_CPUS)
+		return cs_fallback(CS_REASON_NO_TARGET);
+	act = bpf_redirect_map(&cs_cpu_map, cpu, XDP_PASS);
+	if (act != XDP_REDIRECT)
+		return cs_fallback(CS_REASON_NO_TARGET);
+	if (cs_params.record)	/* classify: do not count into live buckets */
+		cs_record_set(CS_REASON_HASHED, bucket, cpu, hash >> 32);
+	else
+		b->packets++;
+	return act;
+}
+
+SEC("xdp")
+int cs_steer(struct xdp_md *ctx)
+{
+	struct cs_cursor c = {
+		.pos = (void *)(long)ctx->data,
+		.end = (void *)(long)ctx->data_end,
+	};
+	int ports = cs_hash_mode_has_ports(cs_params.hash_mode);
+	struct cs_flow flow = {};
+	int r;
+
+	/* Two copies of the tail, each straight-line: the common frame
+	 * never runs the general parser's bookkeeping.
+	 */
+	if (cs_parse_fast(&c, &flow, ports))
+		return cs_steer_flow(&flow);
+	r = cs_parse_flow(&c, &flow, ports);
+	if (r < 0)
+		return cs_fallback(-r);
+	return cs_steer_flow(&flow);
+}
+
+static __always_inline void cs_count(__u32 reason)
+{
+	struct cs_stats *st = cs_stats_get();
+
+	if (st)
+		st->reason[reason]++;
+}
+
+SEC("xdp/cpumap")
+int cs_stage2_pass(struct xdp_md *ctx)
+{
+	cs_count(CS_REASON_STAGE2_PASS);
+	return XDP_PASS;
+}
+
+SEC("xdp/cpumap")
+int cs_stage2_drop(struct xdp_md *ctx)
+{
+	cs_count(CS_REASON_STAGE2_DROP);
+	return XDP_DROP;
+}
+
+/* Runs on the RX CPU once per bulk flush (up to 8 frames) to one target. */
+SEC("tp_btf/xdp_cpumap_enqueue")
+int BPF_PROG(cs_trace_enqueue, int map_id, unsigned int processed,
+	     unsigned int drops, int to_cpu)
+{
+	struct cs_stats *st;
+
+	if (map_id != cs_cpumap_id || !drops)
+		return 0;
+	st = cs_stats_get();
+	if (!st)
+		return 0;
+	st->reason[CS_REASON_CPUMAP_DROP] += drops;
+	if (to_cpu >= 0 && to_cpu < CS_MAX_CPUS)
+		st->enqueue_drops[to_cpu] += drops;
+	return 0;
+}
+
+struct net_device;
+struct bpf_prog;
+
+SEC("tp_btf/xdp_redirect_err")
+int BPF_PROG(cs_trace_redirect_err, const struct net_device *dev,
+	     const struct bpf_prog *xdp, const void *tgt, int err,
+	     enum bpf_map_type map_type, __u32 map_id, __u32 index)
+{
+	if (map_id == cs_cpumap_id)
+		cs_count(CS_REASON_REDIRECT_ERR);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The one ABI shared by the BPF programs (clang -target bpf) and the loader
+ * (gcc): limits, the per-attach parameters, map value layouts and the
+ * vocabulary of packet outcomes. Only __u32/__be16-style types here, so both
+ * compilers agree on every layout; userspace adds _Static_assert on sizes.
+ */
+#ifndef CPUSTEER_H
+#define CPUSTEER_H
+
+#include <linux/types.h>
+
+/*
+ * Highest CPU number (exclusive) that can be a steering target. It sizes the
+ * per-target counters inside the per-CPU stats value; 512 keeps that value
+ * (512 x 8 bytes + reasons) well below the 32 KiB per-CPU allocation limit
+ * the kernel puts on per-CPU map values.
+ */
+#ifndef CS_MAX_CPUS
+#define CS_MAX_CPUS		512
+#endif
+
+/*
+ * Indirection table size. Must be a power of two so the bucket is a mask of
+ * the hash. 256 buckets spread 2..64 targets to within 1/256 of even and
+ * give the rebalancer a fine enough grain; 65536 is the ceiling because the
+ * table is an ARRAY map rewritten bucket by bucket.
+ */
+#ifndef CS_DEFAULT_BUCKETS
+#define CS_DEFAULT_BUCKETS	256
+#endif
+#ifndef CS_MAX_BUCKETS
+#define CS_MAX_BUCKETS		65536
+#endif
+
+/* 802.1Q/802.1ad tags walked before giving up (QinQ-in-QinQ is the most
+ * seen in provider networks; 4 leaves room for one more level).
+ */
+#ifndef CS_VLAN_MAX
+#define CS_VLAN_MAX		4
+#endif
+
+/* IPv6 extension headers walked before giving up. RFC 8200 expects at most
+ * one of each kind plus a repeated destination-options header; 6 covers
+ * hop-by-hop, dest-opts, routing, fragment, dest-opts and one spare.
+ */
+#ifndef CS_IPV6_EXT_MAX
+#define CS_IPV6_EXT_MAX		6
+#endif
+
+/*
+ * cpumap queue size per target. 2048 frames is xdp-tools' default: at
+ * 10 Mpps it absorbs ~200 us of target-CPU stall (a wake-up, a softirq
+ * burst) before the ring overflows, while costing 16 KiB of pointers per
+ * target. The kernel refuses more than 16384.
+ */
+#define CS_DEFAULT_QSIZE	2048
+#define CS_MAX_QSIZE		16384
+
+/*
+ * Hash modes are two bits, so stage 1 tests a bit rather than comparing
+ * against a list of modes.
+ */
+#define CS_HASH_F_PORTS		0x1	/* ports are part of the flow */
+#define CS_HASH_F_SYM		0x2	/* A->B and B->A hash alike */
+
+enum cs_hash_mode {
+	CS_HASH_L3 = 0,				/* addresses, protocol */
+	CS_HASH_L4 = CS_HASH_F_PORTS,		/* ... and ports */
+	CS_HASH_L3_SYM = CS_HASH_F_SYM,
+	CS_HASH_L4_SYM = CS_HASH_F_SYM | CS_HASH_F_PORTS,
+	CS_HASH_MODE_MAX,
+};
+
+/* Where a frame goes when it has no flow to hash. */
+#define CS_FALLBACK_PASS	0xffffffffU	/* XDP_PASS on the RX CPU */
+
+/*
+ * Every outcome of a frame, and the metrics vocabulary: one X-macro so the
+ * enum and its names table cannot drift apart. The order is ABI (it indexes
+ * struct cs_stats.reason). Columns: enum suffix, name, meaning.
+ */
+#define CS_REASONS(X)							\
+	X(HASHED,	  "hashed",	    "hashed and sent to its target") \
+	X(NOT_IP,	  "not_ip",	    "ethertype is neither IPv4 nor IPv6") \
+	X(TRUNCATED,	  "truncated",	    "a header runs past the frame end") \
+	X(BAD_IPV4,	  "bad_ipv4",	    "IPv4 version or header length invalid") \
+	X(BAD_IPV6,	  "bad_ipv6",	    "IPv6 version invalid")	\
+	X(VLAN_DEPTH,	  "vlan_depth",	    "more VLAN tags than CS_VLAN_MAX") \
+	X(IPV6_EXT_DEPTH, "ipv6_ext_depth", "more IPv6 extension headers than CS_IPV6_EXT_MAX") \
+	X(NO_TARGET,	  "no_target",	    "bucket names a CPU without a cpumap entry; passed") \
+	X(REDIRECT_ERR,	  "redirect_err",   "the kernel failed the redirect after the program") \
+	X(CPUMAP_DROP,	  "cpumap_drop",    "target ring full: dropped at enqueue") \
+	X(STAGE2_PASS,	  "stage2_pass",    "stage 2 passed the frame to the stack") \
+	X(STAGE2_DROP,	  "stage2_drop",    "stage 2 dropped the frame (measuring)")
+
+#define CS_REASON_ENUM(sfx, name, help) CS_REASON_##sfx,
+enum cs_reason {
+	CS_REASONS(CS_REASON_ENUM)
+	CS_REASON_MAX,
+};
+#undef CS_REASON_ENUM
+
+/* The fallback reasons: a frame that could not be hashed. */
+#define CS_REASON_FALLBACK_FIRST	CS_REASON_NOT_IP
+#define CS_REASON_FALLBACK_LAST		CS_REASON_NO_TARGET
+
+/*
+ * Per-attach parameters, fixed at load time in .rodata so the verifier
+ * prunes the hash modes and the recording path a live program does not use.
+ */
+struct cs_params {
+	__u64 key[2];		/* hash key: random odd multipliers */
+	__u32 hash_mode;	/* enum cs_hash_mode */
+	__u32 bucket_mask;	/* buckets - 1 */
+	__u32 bucket_shift;	/* 64 - log2(buckets); 63 for one bucket */
+	__u32 fallback_cpu;	/* CS_FALLBACK_PASS or a CPU with an entry */
+	__u32 record;		/* classify only: write struct cs_record */
+	__u32 pad;
+};
+
+/*
+ * One bucket of the indirection table. The table is a PERCPU_ARRAY: every
+ * CPU's copy names the same target CPU (the cpumap key), and each copy
+ * counts the frames that CPU hashed into the bucket. Keeping the counter in
+ * the entry saves stage 1 a second map lookup per frame, and gives the
+ * loader per-bucket load, which is what rebalancing moves. Per-target
+ * totals are sums over the buckets pointing at the target.
+ */
+struct cs_bucket {
+	__u32 cpu;
+	__u32 pad;
+	__u64 packets;
+};
+
+/*
+ * Per-CPU counters of everything that is not a hashed redirect: one value
+ * per CPU, read and summed by the loader. reason[CS_REASON_HASHED] is never
+ * written by BPF (hashed frames count in their bucket); readers fill it in.
+ */
+struct cs_stats {
+	__u64 reason[CS_REASON_MAX];
+	__u64 enqueue_drops[CS_MAX_CPUS]; /* by target CPU, ring full */
+};
+
+/* What one frame did, written only by a program loaded with record set. */
+struct cs_record {
+	__u32 reason;		/* enum cs_reason */
+	__u32 bucket;		/* CS_NO_BUCKET when not hashed */
+	__u32 cpu;		/* target CPU, CS_FALLBACK_PASS when passed */
+	__u32 hash;		/* top 32 bits of the flow hash */
+};
+#define CS_NO_BUCKET		0xffffffffU
+
+#ifndef __bpf__
+struct cs_reason_desc {
+	const char *name;
+	const char *help;
+};
+
+#define CS_REASON_DESC(sfx, n, h) [CS_REASON_##sfx] = { .name = n, .help = h },
+static const struct cs_reason_desc cs_reasons[CS_REASON_MAX]
+	__attribute__((unused)) = { CS_REASONS(CS_REASON_DESC) };
+#undef CS_REASON_DESC
+
+static const char *const cs_hash_mode_names[CS_HASH_MODE_MAX]
+	__attribute__((unused)) = {
+	[CS_HASH_L4] = "l4",
+	[CS_HASH_L3] = "l3",
+	[CS_HASH_L4_SYM] = "l4-sym",
+	[CS_HASH_L3_SYM] = "l3-sym",
+};
+#endif
+
+#endif /* CPUSTEER_H */

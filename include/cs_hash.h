@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The flow key and the keyed flow hash. Compiled into the stage-1 program and
+ * into the selftests, which compute the bucket a parsed tuple must land in;
+ * nothing in userspace uses it to predict steering (cpusteer classify runs
+ * the BPF program itself).
+ */
+#ifndef CS_HASH_H
+#define CS_HASH_H
+
+#include <linux/types.h>
+#include "cpusteer.h"
+
+#ifdef __bpf__
+#define CS_INLINE static __always_inline
+#else
+#define CS_INLINE static inline
+#endif
+
+/*
+ * What the hash sees. IPv6 addresses are folded to 32 bits (XOR of the four
+ * words) so both families take the same path; ports stay in network order
+ * exactly as read, and are zero when the mode or the packet has none. The
+ * fields are 64-bit although the values are not: the BPF loads that fill
+ * them zero-extend already, and narrower fields make clang add shift pairs
+ * to zero-extend again before the hash.
+ */
+struct cs_flow {
+	__u64 src;
+	__u64 dst;
+	__u64 sport;
+	__u64 dport;
+	__u64 proto;
+};
+
+/*
+ * Keyed multiply-shift hash (Dietzfelbinger's vector multiply-shift): the
+ * flow is two 64-bit words, each multiplied by a random odd 64-bit key word,
+ * summed, and the bucket is taken from the TOP bits of the sum, which depend
+ * on every input bit. The key is the hash function: without it, nobody can
+ * aim flows at one bucket. Two multiplies and an add: the cheapest keyed
+ * hash with that property (SipHash would cost several times the stage-1
+ * budget), and it is not meant as a PRF.
+ *
+ * Symmetric modes order each pair (addresses, ports) first, so A->B and
+ * B->A produce the same words.
+ */
+CS_INLINE __u64 cs_hash_flow(const struct cs_flow *f, __u64 k0, __u64 k1,
+			     int symmetric)
+{
+	__u64 a = f->src, b = f->dst, pa = f->sport, pb = f->dport, t;
+
+	if (symmetric) {
+		if (a > b) {
+			t = a;
+			a = b;
+			b = t;
+		}
+		if (pa > pb) {
+			t = pa;
+			pa = pb;
+			pb = t;
+		}
+	}
+	return ((a << 32) | b) * k0 + ((pa << 48) | (pb << 32) | f->proto) * k1;
+}
+
+/* Top bits of the hash: the shift is 64 - log2(buckets), and the mask keeps
+ * a one-bucket table (shift 63) at bucket 0.
+ */
+CS_INLINE __u32 cs_hash_bucket(__u64 hash, __u32 shift, __u32 mask)
+{
+	return (__u32)(hash >> shift) & mask;
+}
+
+CS_INLINE int cs_hash_mode_has_ports(__u32 mode)
+{
+	return mode & CS_HASH_F_PORTS;
+}
+
+CS_INLINE int cs_hash_mode_symmetric(__u32 mode)
+{
+	return mode & CS_HASH_F_SYM;
+}
+
+#endif /* CS_HASH_H */
