@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# make            build the BPF objects, skeletons and the cpusteer loader
+# make check      install what is missing, build, run the selftests (root)
+# make demo       install what is missing, run cpusteer on a veth testbed
+# make bench      stage-1 micro benchmark (not part of check)
+# make install    honours PREFIX and DESTDIR
+# V=1 shows the full commands.
+
+OUTPUT   ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR   := $(PREFIX)/sbin
+MANDIR   := $(PREFIX)/share/man
+
+CLANG    ?= $(firstword $(shell command -v clang-19 clang 2>/dev/null))
+BPFTOOL  ?= bpftool
+CC       ?= gcc
+ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
+
+# BPF side: the uapi headers come from the host's multiarch include dir.
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
+CFLAGS   ?= -O2 -g
+CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUTPUT) -Iloader \
+	    $(shell pkg-config --cflags json-c 2>/dev/null)
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c
+
+BPF_OBJS   := $(OUTPUT)/cpusteer.bpf.o $(OUTPUT)/ref_redirect.bpf.o
+SKELS      := $(BPF_OBJS:.bpf.o=.skel.h)
+LOADER_OBJS := $(patsubst loader/%.c,$(OUTPUT)/loader/%.o,$(wildcard loader/*.c))
+LIB_OBJS   := $(filter-out $(OUTPUT)/loader/main.o,$(LOADER_OBJS))
+HEADERS    := $(wildcard include/*.h bpf/lib/*.h loader/*.h)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all check demo bench install clean deps
+.SECONDARY:
+all: $(OUTPUT)/cpusteer $(OUTPUT)/libcpusteer.a
+
+$(OUTPUT) $(OUTPUT)/loader:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(HEADERS) | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)test -n "$(CLANG)" || { echo "no clang: run scripts/install-deps.sh" >&2; exit 1; }
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+
+# Every loader object may include a skeleton: build those first.
+$(OUTPUT)/loader/%.o: loader/%.c $(HEADERS) $(SKELS) | $(OUTPUT)/loader
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUTPUT)/libcpusteer.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/cpusteer: $(LOADER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDFLAGS) $(LDLIBS)
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory -C selftests run_tests
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/bench-micro
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(OUTPUT)/cpusteer $(DESTDIR)$(BINDIR)/cpusteer
+	install -m 0644 docs/cpusteer.8 $(DESTDIR)$(MANDIR)/man8/cpusteer.8
+
+clean:
+	$(Q)rm -rf $(OUTPUT)
+	$(Q)$(MAKE) --no-print-directory -C selftests clean

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * cpusteer attach: validate everything, load, fill the maps, pin them, and
+ * attach the XDP link last, so the interface never sees a half-built
+ * dataplane. Any failure unwinds to the state before the command.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "commands.h"
+#include "cpusteer.h"
+#include "cpusteer.skel.h"
+#include "log.h"
+#include "pins.h"
+#include "steer.h"
+
+enum {
+	OPT_CPUS = 'c',
+	OPT_HASH = 256,
+	OPT_BUCKETS,
+	OPT_QSIZE,
+	OPT_STAGE2,
+	OPT_XDP_MODE,
+	OPT_FALLBACK,
+	OPT_FORCE,
+};
+
+/* cpumap bulks 8 frames per enqueue (CPU_MAP_BULK_SIZE): a smaller ring
+ * could not take one bulk.
+ */
+#define CS_MIN_QSIZE	8
+
+static const struct cs_option attach_opts[] = {
+	{ "cpus", required_argument, OPT_CPUS, "LIST",
+	  "target CPUs, e.g. 0-3,8,10-11 (required)" },
+	{ "hash", required_argument, OPT_HASH, "MODE",
+	  "l4, l3, l4-sym or l3-sym (default l4-sym)" },
+	{ "buckets", required_argument, OPT_BUCKETS, "N",
+	  "indirection table size, a power of two (default 256)" },
+	{ "qsize", required_argument, OPT_QSIZE, "N",
+	  "cpumap ring size per target, 8-16384 (default 2048)" },
+	{ "stage2", required_argument, OPT_STAGE2, "PROG",
+	  "program on the target CPU: pass, drop or none (default pass)" },
+	{ "xdp-mode", required_argument, OPT_XDP_MODE, "MODE",
+	  "native or skb (default native)" },
+	{ "fallback", required_argument, OPT_FALLBACK, "WHERE",
+	  "unparsable frames: pass (on the RX CPU, default) or cpu:N" },
+	{ "force", no_argument, OPT_FORCE, NULL,
+	  "replace an XDP program cpusteer did not attach" },
+	{ "help", no_argument, CS_OPT_HELP, NULL, "show this help" },
+	{}
+};
+
+const struct cs_command cs_cmd_attach = {
+	.name = "attach",
+	.func = cmd_attach,
+	.synopsis = "IFACE --cpus LIST [OPTIONS]",
+	.summary = "Steer IFACE's received frames across CPUs and leave the steering in place.",
+	.details =
+"Loads the XDP program, attaches it with a bpf_link and pins the link and\n"
+"maps under " CS_PIN_ROOT "/IFACE, then exits: steering stays until\n"
+"'cpusteer detach IFACE'. A fresh random hash key is drawn on every attach.\n",
+	.opts = attach_opts,
+};
+
+enum xdp_mode { XDP_MODE_NATIVE, XDP_MODE_SKB, XDP_MODE_MAX };
+static const char *const xdp_mode_names[XDP_MODE_MAX] = { "native", "skb" };
+
+struct attach_args {
+	const char *ifname;
+	int ifindex;
+	struct cs_steer_cfg cfg;
+	__u32 xdp_mode;
+	bool force;
+	bool have_cpus;
+};
+
+static int parse_fallback(const char *s, __u32 *cpu)
+{
+	if (!strcmp(s, "pass")) {
+		*cpu = CS_FALLBACK_PASS;
+		return 0;
+	}
+	if (strncmp(s, "cpu:", 4)) {
+		cs_err("--fallback '%s': give 'pass' or 'cpu:N'", s);
+		return -EINVAL;
+	}
+	return cs_parse_u32("--fallback CPU", s + 4, 0, CS_MAX_CPUS - 1, cpu);
+}
+
+static int parse_one(struct attach_args *a, int c)
+{
+	struct cs_steer_cfg *cfg = &a->cfg;
+
+	switch (c) {
+	case OPT_CPUS:
+		a->have_cpus = true;
+		return cs_cpulist_parse("--cpus", optarg, &cfg->cpus);
+	case OPT_HASH:
+		return cs_parse_enum("--hash mode", optarg, cs_hash_mode_names,
+				     CS_HASH_MODE_MAX, &cfg->params.hash_mode);
+	case OPT_BUCKETS:
+		return cs_parse_buckets(optarg, cfg);
+	case OPT_QSIZE:
+		return cs_parse_u32("--qsize", optarg, CS_MIN_QSIZE,
+				    CS_MAX_QSIZE, &cfg->qsize);
+	case OPT_STAGE2:
+		return cs_parse_enum("--stage2 program", optarg,
+				     cs_stage2_names, CS_STAGE2_MAX,
+				     (__u32 *)&cfg->stage2);
+	case OPT_XDP_MODE:
+		return cs_parse_enum("--xdp-mode", optarg, xdp_mode_names,
+				     XDP_MODE_MAX, &a->xdp_mode);
+	case OPT_FALLBACK:
+		return parse_fallback(optarg, &cfg->params.fallback_cpu);
+	case OPT_FORCE:
+		a->force = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int attach_parse(int argc, char **argv, struct attach_args *a)
+{
+	struct cs_cpuset fb = { .n = 1 };
+	int c;
+
+	cs_steer_cfg_init(&a->cfg);
+	a->cfg.tracing = true;
+	while ((c = cs_getopt(argc, argv, &cs_cmd_attach)) != -1) {
+		if (c == CS_OPT_HELP) {
+			cs_usage(stdout, &cs_cmd_attach);
+			exit(CS_EXIT_OK);
+		}
+		if (c == '?' || parse_one(a, c))
+			return -EINVAL;
+	}
+	if (optind != argc - 1) {
+		cs_err(optind >= argc ? "no interface given" :
+					"one interface only, got '%s' too",
+		       argv[argc - 1]);
+		fprintf(stderr, "Usage: cpusteer attach %s\n",
+			cs_cmd_attach.synopsis);
+		return -EINVAL;
+	}
+	a->ifname = argv[optind];
+	if (!a->have_cpus) {
+		cs_err("--cpus is required: name the target CPUs, e.g. --cpus 0-3");
+		return -EINVAL;
+	}
+	if (a->cfg.nbuckets < a->cfg.cpus.n) {
+		cs_err("--buckets %u is fewer than the %u target CPUs: some would get no traffic",
+		       a->cfg.nbuckets, a->cfg.cpus.n);
+		return -EINVAL;
+	}
+	if (cs_cpus_check_online("--cpus", &a->cfg.cpus))
+		return -EINVAL;
+	fb.cpu[0] = a->cfg.params.fallback_cpu;
+	if (fb.cpu[0] != CS_FALLBACK_PASS &&
+	    cs_cpus_check_online("--fallback", &fb))
+		return -EINVAL;
+	if (strlen(a->ifname) >= IF_NAMESIZE ||
+	    !(a->ifindex = if_nametoindex(a->ifname))) {
+		cs_err("interface '%s' does not exist (see 'ip link')",
+		       a->ifname);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+/*
+ * Who holds the interface's XDP hook now. Returns the foreign program's id
+ * (0 if none), after refusing where cpusteer must not go on.
+ */
+static int check_hook(const struct attach_args *a, __u32 *foreign)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int err;
+
+	*foreign = 0;
+	if (cs_pin_dir_exists(a->ifname)) {
+		cs_err("%s: cpusteer is already attached (%s/%s exists); run 'cpusteer detach %s' first",
+		       a->ifname, CS_PIN_ROOT, a->ifname, a->ifname);
+		return -EEXIST;
+	}
+	err = bpf_xdp_query(a->ifindex, 0, &q);
+	if (err) {
+		cs_err("%s: cannot query its XDP programs: %s", a->ifname,
+		       strerror(-err));
+		return err;
+	}
+	if (!q.prog_id && !q.drv_prog_id && !q.skb_prog_id)
+		return 0;
+	*foreign = q.prog_id ? q.prog_id :
+		   q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id;
+	if (!a->force) {
+		cs_err("%s: XDP program id %u is attached and cpusteer did not attach it; pass --force to replace it",
+		       a->ifname, *foreign);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static __u32 xdp_flags(const struct attach_args *a)
+{
+	return a->xdp_mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE :
+					     XDP_FLAGS_DRV_MODE;
+}
+
+/* --force: take the foreign program off; its fd lets us put it back. */
+static int evict_foreign(const struct attach_args *a, __u32 id, int *old_fd,
+			 __u32 *old_flags)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	int err;
+
+	*old_fd = bpf_prog_get_fd_by_id(id);
+	bpf_xdp_query(a->ifindex, 0, &q);
+	*old_flags = q.attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE :
+							 XDP_FLAGS_DRV_MODE;
+	err = bpf_xdp_detach(a->ifindex, *old_flags, NULL);
+	if (err) {
+		cs_err("%s: cannot remove XDP program id %u: %s (a bpf_link owned by another tool cannot be replaced; detach it with that tool)",
+		       a->ifname, id, strerror(-err));
+		if (*old_fd >= 0)
+			close(*old_fd);
+		*old_fd = -1;
+	}
+	return err;
+}
+
+static int pin_maps(struct cpusteer_bpf *skel, const char *ifname)
+{
+	struct { struct bpf_map *map; enum cs_pin pin; } maps[] = {
+		{ skel->maps.cs_cpu_map, CS_PIN_CPU_MAP },
+		{ skel->maps.cs_table, CS_PIN_TABLE },
+		{ skel->maps.cs_stats, CS_PIN_STATS },
+	};
+	char path[512];
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		cs_pin_path(path, sizeof(path), ifname, maps[i].pin);
+		err = bpf_map__pin(maps[i].map, path);
+		if (err) {
+			cs_err("cannot pin %s: %s", path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int attach_tracing(struct cpusteer_bpf *skel, const char *ifname)
+{
+	struct { struct bpf_program *prog; enum cs_pin pin; } progs[] = {
+		{ skel->progs.cs_trace_enqueue, CS_PIN_TRACE_ENQUEUE },
+		{ skel->progs.cs_trace_redirect_err, CS_PIN_TRACE_REDIRECT_ERR },
+	};
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	struct bpf_link *link;
+	char path[512];
+	size_t i;
+	int err;
+
+	/* The tracepoints fire for every cpumap: filter on ours. */
+	err = bpf_obj_get_info_by_fd(bpf_map__fd(skel->maps.cs_cpu_map),
+				     &info, &len);
+	if (err)
+		return -errno;
+	skel->bss->cs_cpumap_id = info.id;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		link = bpf_program__attach(progs[i].prog);
+		if (!link) {
+			err = -errno;
+			cs_err("cannot attach %s: %s",
+			       bpf_program__section_name(progs[i].prog),
+			       strerror(-err));
+			return err;
+		}
+		cs_pin_path(path, sizeof(path), ifname, progs[i].pin);
+		err = bpf_link__pin(link, path);
+		bpf_link__destroy(link);	/* the pin holds it now */
+		if (err) {
+			cs_err("cannot pin %s: %s", path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int attach_xdp(struct cpusteer_bpf *skel, const struct attach_args *a)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = xdp_flags(a));
+	char path[512];
+	int fd, err;
+
+	fd = bpf_link_create(bpf_program__fd(skel->progs.cs_steer),
+			     a->ifindex, BPF_XDP, &opts);
+	if (fd < 0) {
+		err = -errno;
+		if (err == -EOPNOTSUPP || err == -EINVAL)
+			cs_err("%s: %s XDP attach refused (%s); the driver may lack native XDP: try --xdp-mode skb",
+			       a->ifname, xdp_mode_names[a->xdp_mode],
+			       strerror(-err));
+		else
+			cs_err("%s: XDP attach failed: %s", a->ifname,
+			       strerror(-err));
+		return err;
+	}
+	cs_pin_path(path, sizeof(path), a->ifname, CS_PIN_LINK);
+	err = bpf_obj_pin(fd, path) ? -errno : 0;
+	if (err)
+		cs_err("cannot pin %s: %s", path, strerror(-err));
+	close(fd);	/* pinned: lives on; failed: detaches now */
+	return err;
+}
+
+static void print_summary(const struct attach_args *a)
+{
+	const struct cs_steer_cfg *cfg = &a->cfg;
+	char cpus[256], fb[32] = "pass";
+
+	cs_cpulist_format(&cfg->cpus, cpus, sizeof(cpus));
+	if (cfg->params.fallback_cpu != CS_FALLBACK_PASS)
+		snprintf(fb, sizeof(fb), "cpu:%u", cfg->params.fallback_cpu);
+	printf("cpusteer: attached to %s (%s XDP): hash %s, %u buckets over CPUs %s, qsize %u, stage2 %s, fallback %s; pinned in %s/%s\n",
+	       a->ifname, xdp_mode_names[a->xdp_mode],
+	       cs_hash_mode_names[cfg->params.hash_mode], cfg->nbuckets, cpus,
+	       cfg->qsize, cs_stage2_names[cfg->stage2], fb, CS_PIN_ROOT,
+	       a->ifname);
+}
+
+static int attach_run(struct attach_args *a)
+{
+	struct cpusteer_bpf *skel = NULL;
+	int old_fd = -1, err;
+	__u32 foreign, old_flags = 0;
+
+	err = cs_bpffs_ensure();
+	if (err)
+		return err;
+	err = check_hook(a, &foreign);
+	if (err)
+		return err;
+	err = cs_key_random(a->cfg.params.key);
+	if (err)
+		return err;
+	err = cs_steer_load(&a->cfg, &skel);
+	if (err)
+		return err;
+	err = cs_pin_dir_create(a->ifname);
+	if (err)
+		goto err_destroy;
+	err = pin_maps(skel, a->ifname);
+	if (!err)
+		err = attach_tracing(skel, a->ifname);
+	if (!err && foreign)
+		err = evict_foreign(a, foreign, &old_fd, &old_flags);
+	if (err)
+		goto err_unpin;
+	err = attach_xdp(skel, a);
+	if (err)
+		goto err_restore;
+	print_summary(a);
+	if (old_fd >= 0)
+		close(old_fd);
+	cpusteer_bpf__destroy(skel);
+	return 0;
+
+err_restore:
+	if (old_fd >= 0 && bpf_xdp_attach(a->ifindex, old_fd, old_flags, NULL))
+		cs_err("%s: could not put XDP program id %u back: %s",
+		       a->ifname, foreign, strerror(errno));
+	if (old_fd >= 0)
+		close(old_fd);
+err_unpin:
+	cs_pins_remove(a->ifname);
+err_destroy:
+	cpusteer_bpf__destroy(skel);
+	return err;
+}
+
+int cmd_attach(int argc, char **argv)
+{
+	struct attach_args a = {};
+
+	if (attach_parse(argc, argv, &a))
+		return CS_EXIT_USAGE;
+	if (cs_require_root())
+		return CS_EXIT_FAIL;
+	return attach_run(&a) ? CS_EXIT_FAIL : CS_EXIT_OK;
+}

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* cpusteer stats: per target CPU rates and every outcome, live. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <json-c/json.h>
+
+#include "attachment.h"
+#include "commands.h"
+#include "log.h"
+#include "pins.h"
+#include "stats.h"
+
+enum {
+	OPT_INTERVAL = 'i',
+	OPT_COUNT = 'n',
+};
+
+static const struct cs_option stats_opts[] = {
+	{ "interval", required_argument, OPT_INTERVAL, "S",
+	  "seconds between reports, 0.1-3600 (default 1)" },
+	{ "count", required_argument, OPT_COUNT, "N",
+	  "stop after N reports (default: until interrupted)" },
+	{ "json", no_argument, CS_OPT_JSON, NULL,
+	  "one JSON object per interface and report" },
+	{ "help", no_argument, CS_OPT_HELP, NULL, "show this help" },
+	{}
+};
+
+const struct cs_command cs_cmd_stats = {
+	.name = "stats",
+	.func = cmd_stats,
+	.synopsis = "[IFACE] [--interval S] [--count N] [--json]",
+	.summary = "Show per-CPU steering rates and every fallback and error reason.",
+	.details =
+"Per target CPU: frames redirected to it by stage 1 (on the RX CPUs), frames\n"
+"stage 2 ran for on it, and frames dropped because its ring was full. Then\n"
+"every counted reason. Rates are per second over the interval; totals are\n"
+"since attach.\n",
+	.opts = stats_opts,
+};
+
+#define CS_MAX_WATCHED	64
+
+struct watched {
+	struct cs_attachment a;
+	struct cs_snapshot prev, cur;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static double rate(__u64 cur, __u64 prev, double dt)
+{
+	return dt > 0 ? (double)(cur - prev) / dt : 0;
+}
+
+/* A target CPU is shown if it is in the table or saw any traffic. */
+static bool cpu_shown(const struct watched *w, __u32 cpu)
+{
+	return cs_cpuset_has(&w->a.cpus, cpu) ||
+	       w->cur.redirected[cpu] || w->cur.stage2[cpu] ||
+	       w->cur.sum.enqueue_drops[cpu];
+}
+
+static struct json_object *counter(__u64 cur, __u64 prev, double dt)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "total", json_object_new_uint64(cur));
+	json_object_object_add(o, "pps",
+			       json_object_new_double(rate(cur, prev, dt)));
+	return o;
+}
+
+static void report_json(const struct watched *w, double dt)
+{
+	const struct cs_snapshot *c = &w->cur, *p = &w->prev;
+	struct json_object *o = json_object_new_object();
+	struct json_object *targets = json_object_new_array();
+	struct json_object *reasons = json_object_new_object();
+	__u32 cpu, r;
+
+	for (cpu = 0; cpu < CS_MAX_CPUS; cpu++) {
+		struct json_object *t;
+
+		if (!cpu_shown(w, cpu))
+			continue;
+		t = json_object_new_object();
+		json_object_object_add(t, "cpu", json_object_new_int(cpu));
+		json_object_object_add(t, "redirected",
+			counter(c->redirected[cpu],
+				p->redirected[cpu], dt));
+		json_object_object_add(t, "stage2",
+			counter(c->stage2[cpu], p->stage2[cpu], dt));
+		json_object_object_add(t, "enqueue_drops",
+			counter(c->sum.enqueue_drops[cpu],
+				p->sum.enqueue_drops[cpu], dt));
+		json_object_array_add(targets, t);
+	}
+	for (r = 0; r < CS_REASON_MAX; r++)
+		json_object_object_add(reasons, cs_reasons[r].name,
+			counter(c->sum.reason[r], p->sum.reason[r], dt));
+	json_object_object_add(o, "ifname",
+			       json_object_new_string(w->a.ifname));
+	json_object_object_add(o, "interval", json_object_new_double(dt));
+	json_object_object_add(o, "targets", targets);
+	json_object_object_add(o, "reasons", reasons);
+	printf("%s\n", json_object_to_json_string_ext(o,
+						      JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+static void report_text(const struct watched *w, double dt)
+{
+	const struct cs_snapshot *c = &w->cur, *p = &w->prev;
+	__u32 cpu, r;
+
+	printf("%s (%.2f s)\n  %-5s %14s %14s %14s %16s\n", w->a.ifname, dt,
+	       "CPU", "redirected/s", "stage2/s", "ring-drops/s",
+	       "redirected");
+	for (cpu = 0; cpu < CS_MAX_CPUS; cpu++) {
+		if (!cpu_shown(w, cpu))
+			continue;
+		printf("  %-5u %14.0f %14.0f %14.0f %16llu\n", cpu,
+		       rate(c->redirected[cpu], p->redirected[cpu], dt),
+		       rate(c->stage2[cpu], p->stage2[cpu], dt),
+		       rate(c->sum.enqueue_drops[cpu],
+			    p->sum.enqueue_drops[cpu], dt),
+		       (unsigned long long)c->redirected[cpu]);
+	}
+	for (r = 0; r < CS_REASON_MAX; r++) {
+		if (!c->sum.reason[r])
+			continue;
+		printf("  %-16s %12.0f/s %16llu total  (%s)\n",
+		       cs_reasons[r].name,
+		       rate(c->sum.reason[r], p->sum.reason[r], dt),
+		       (unsigned long long)c->sum.reason[r],
+		       cs_reasons[r].help);
+	}
+}
+
+static void sleep_for(double s)
+{
+	struct timespec ts = { .tv_sec = (time_t)s,
+			       .tv_nsec = (long)((s - (time_t)s) * 1e9) };
+
+	while (!stop && nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int stats_loop(struct watched *w, int n, double interval, __u32 count)
+{
+	__u32 done = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (cs_snapshot_read(w[i].a.stats_fd, w[i].a.table_fd,
+					     w[i].a.nbuckets, &w[i].cur))
+			return -EIO;
+	while (!stop && (!count || done < count)) {
+		sleep_for(interval);
+		if (stop)
+			break;
+		for (i = 0; i < n; i++) {
+			w[i].prev = w[i].cur;
+			if (cs_snapshot_read(w[i].a.stats_fd, w[i].a.table_fd,
+					     w[i].a.nbuckets, &w[i].cur))
+				return -EIO;
+			if (cs_json)
+				report_json(&w[i], w[i].cur.time - w[i].prev.time);
+			else
+				report_text(&w[i], w[i].cur.time - w[i].prev.time);
+		}
+		fflush(stdout);
+		done++;
+	}
+	return 0;
+}
+
+static int stats_run(const char *only, double interval, __u32 count)
+{
+	static char names[CS_MAX_WATCHED][IF_NAMESIZE];
+	struct watched *w;
+	int i, n, opened = 0, err = 0;
+
+	if (only) {
+		n = 1;
+		snprintf(names[0], IF_NAMESIZE, "%s", only);
+	} else {
+		n = cs_attachment_names(names, CS_MAX_WATCHED);
+	}
+	if (n <= 0) {
+		cs_err("cpusteer is not attached to any interface: nothing to show ('cpusteer attach --help')");
+		return -ENOENT;
+	}
+	w = calloc(n, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		err = cs_attachment_open(names[i], &w[opened].a);
+		if (err)
+			goto out;
+		opened++;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	err = stats_loop(w, opened, interval, count);
+out:
+	for (i = 0; i < opened; i++)
+		cs_attachment_close(&w[i].a);
+	free(w);
+	return err;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	double interval = 1.0;
+	__u32 count = 0;
+	int c;
+
+	while ((c = cs_getopt(argc, argv, &cs_cmd_stats)) != -1) {
+		switch (c) {
+		case OPT_INTERVAL:
+			if (cs_parse_double("--interval", optarg, 0.1, 3600,
+					    &interval))
+				return CS_EXIT_USAGE;
+			break;
+		case OPT_COUNT:
+			if (cs_parse_u32("--count", optarg, 1, UINT32_MAX,
+					 &count))
+				return CS_EXIT_USAGE;
+			break;
+		case CS_OPT_JSON:
+			cs_json = true;
+			break;
+		case CS_OPT_HELP:
+			cs_usage(stdout, &cs_cmd_stats);
+			return CS_EXIT_OK;
+		default:
+			return CS_EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1) {
+		cs_err("at most one interface: cpusteer stats [IFACE]");
+		return CS_EXIT_USAGE;
+	}
+	if (cs_require_root() || cs_bpffs_ensure())
+		return CS_EXIT_FAIL;
+	return stats_run(optind < argc ? argv[optind] : NULL, interval,
+			 count) ? CS_EXIT_FAIL : CS_EXIT_OK;
+}

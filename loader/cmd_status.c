@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* cpusteer status: what is attached where, read back from the kernel. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "attachment.h"
+#include "commands.h"
+#include "log.h"
+#include "pins.h"
+
+static const struct cs_option status_opts[] = {
+	{ "json", no_argument, CS_OPT_JSON, NULL, "print JSON" },
+	{ "help", no_argument, CS_OPT_HELP, NULL, "show this help" },
+	{}
+};
+
+const struct cs_command cs_cmd_status = {
+	.name = "status",
+	.func = cmd_status,
+	.synopsis = "[IFACE] [--json]",
+	.summary = "Show where cpusteer is attached and how it steers.",
+	.details =
+"Everything shown is read back from the pinned objects and the kernel.\n"
+"The key is the attachment's hash key; 'cpusteer classify --key' takes it.\n",
+	.opts = status_opts,
+};
+
+#define CS_MAX_ATTACHMENTS	256
+
+static void fallback_str(__u32 cpu, char *buf, size_t len)
+{
+	if (cpu == CS_FALLBACK_PASS)
+		snprintf(buf, len, "pass");
+	else
+		snprintf(buf, len, "cpu:%u", cpu);
+}
+
+static struct json_object *status_json(const struct cs_attachment *a)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *cpus = json_object_new_array();
+	char fb[32], key[40];
+	__u32 i;
+
+	for (i = 0; i < a->cpus.n; i++)
+		json_object_array_add(cpus, json_object_new_int(a->cpus.cpu[i]));
+	fallback_str(a->params.fallback_cpu, fb, sizeof(fb));
+	snprintf(key, sizeof(key), "%016" PRIx64 "%016" PRIx64,
+		 (uint64_t)a->params.key[0], (uint64_t)a->params.key[1]);
+	json_object_object_add(o, "ifname", json_object_new_string(a->ifname));
+	json_object_object_add(o, "ifindex", json_object_new_int(a->ifindex));
+	json_object_object_add(o, "xdp_mode",
+			       json_object_new_string(a->xdp_mode));
+	json_object_object_add(o, "link_id", json_object_new_int(a->link_id));
+	json_object_object_add(o, "prog_id", json_object_new_int(a->prog_id));
+	json_object_object_add(o, "hash", json_object_new_string(
+		a->params.hash_mode < CS_HASH_MODE_MAX ?
+		cs_hash_mode_names[a->params.hash_mode] : "unknown"));
+	json_object_object_add(o, "buckets", json_object_new_int(a->nbuckets));
+	json_object_object_add(o, "cpus", cpus);
+	json_object_object_add(o, "qsize", json_object_new_int(a->qsize));
+	json_object_object_add(o, "stage2", json_object_new_string(
+		a->stage2 >= 0 ? cs_stage2_names[a->stage2] : "unknown"));
+	json_object_object_add(o, "fallback", json_object_new_string(fb));
+	json_object_object_add(o, "key", json_object_new_string(key));
+	return o;
+}
+
+static void status_print(const struct cs_attachment *a)
+{
+	struct json_object *o = status_json(a);
+	char cpus[256];
+
+	cs_cpulist_format(&a->cpus, cpus, sizeof(cpus));
+#define S(k) json_object_get_string(json_object_object_get(o, k))
+	printf("%s: %s XDP, link id %u, prog id %u\n", a->ifname, S("xdp_mode"),
+	       a->link_id, a->prog_id);
+	printf("  hash %s, %u buckets, CPUs %s, qsize %u, stage2 %s, fallback %s\n",
+	       S("hash"), a->nbuckets, cpus, a->qsize, S("stage2"),
+	       S("fallback"));
+	printf("  key %s, pins %s/%s\n", S("key"), CS_PIN_ROOT, a->ifname);
+#undef S
+	json_object_put(o);
+}
+
+static int status_run(const char *only)
+{
+	static char names[CS_MAX_ATTACHMENTS][IF_NAMESIZE];
+	struct json_object *arr = json_object_new_array();
+	struct cs_attachment a;
+	int i, n, err = 0;
+
+	if (only) {
+		n = 1;
+		snprintf(names[0], IF_NAMESIZE, "%s", only);
+	} else {
+		n = cs_attachment_names(names, CS_MAX_ATTACHMENTS);
+	}
+	for (i = 0; i < n; i++) {
+		if (cs_attachment_open(names[i], &a)) {
+			err = -ENOENT;
+			continue;
+		}
+		if (cs_json)
+			json_object_array_add(arr, status_json(&a));
+		else
+			status_print(&a);
+		cs_attachment_close(&a);
+	}
+	if (cs_json && !(only && err))
+		printf("%s\n", json_object_to_json_string_ext(arr,
+				JSON_C_TO_STRING_PRETTY));
+	else if (!cs_json && !n)
+		printf("cpusteer is not attached to any interface\n");
+	json_object_put(arr);
+	return err;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	int c;
+
+	while ((c = cs_getopt(argc, argv, &cs_cmd_status)) != -1) {
+		switch (c) {
+		case CS_OPT_JSON:
+			cs_json = true;
+			break;
+		case CS_OPT_HELP:
+			cs_usage(stdout, &cs_cmd_status);
+			return CS_EXIT_OK;
+		default:
+			return CS_EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 1) {
+		cs_err("at most one interface: cpusteer status [IFACE]");
+		return CS_EXIT_USAGE;
+	}
+	if (cs_require_root() || cs_bpffs_ensure())
+		return CS_EXIT_FAIL;
+	return status_run(optind < argc ? argv[optind] : NULL) ?
+	       CS_EXIT_FAIL : CS_EXIT_OK;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* One file per subcommand; main.c only dispatches through this table. */
+#ifndef CS_COMMANDS_H
+#define CS_COMMANDS_H
+
+#include "opts.h"
+
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+extern const struct cs_command cs_cmd_attach;
+extern const struct cs_command cs_cmd_detach;
+extern const struct cs_command cs_cmd_status;
+extern const struct cs_command cs_cmd_stats;
+extern const struct cs_command cs_cmd_classify;
+extern const struct cs_command cs_cmd_bench;
+
+/* Commands that touch BPF need root: say so before the kernel does. */
+int cs_require_root(void);
+
+#endif

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+#ifndef CS_LOG_H
+#define CS_LOG_H
+
+#include <stdbool.h>
+#include <stdarg.h>
+
+/* Named exit codes of the cpusteer command. */
+enum {
+	CS_EXIT_OK = 0,
+	CS_EXIT_FAIL = 1,	/* the operation failed; nothing was changed */
+	CS_EXIT_USAGE = 2,	/* bad command line */
+};
+
+extern int cs_verbose;
+extern bool cs_json;		/* errors also go to stdout as JSON */
+extern const char *cs_cmd;	/* current subcommand, for messages */
+
+/*
+ * Every user-facing error goes through cs_err(): "cpusteer CMD: message" on
+ * stderr and, under --json, {"error": "message"} on stdout so a script that
+ * parses stdout sees the failure too.
+ */
+void cs_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cs_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cs_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "opts.h"
+
+void cs_usage(FILE *f, const struct cs_command *cmd)
+{
+	const struct cs_option *o;
+
+	fprintf(f, "Usage: cpusteer %s %s\n\n%s\n", cmd->name, cmd->synopsis,
+		cmd->summary);
+	if (cmd->details)
+		fprintf(f, "\n%s", cmd->details);
+	fprintf(f, "\nOptions:\n");
+	for (o = cmd->opts; o->name; o++) {
+		char lhs[64];
+
+		if (o->key < 256)
+			snprintf(lhs, sizeof(lhs), "-%c, --%s%s%s", o->key,
+				 o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		else
+			snprintf(lhs, sizeof(lhs), "    --%s%s%s", o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(f, "  %-28s %s\n", lhs, o->help);
+	}
+}
+
+int cs_getopt(int argc, char **argv, const struct cs_command *cmd)
+{
+	struct option longopts[CS_OPTS_MAX + 1] = {};
+	char shortopts[CS_OPTS_MAX * 2 + 2] = "";
+	char *s = shortopts;
+	int i, c;
+
+	for (i = 0; cmd->opts[i].name && i < CS_OPTS_MAX; i++) {
+		const struct cs_option *o = &cmd->opts[i];
+
+		longopts[i] = (struct option){ o->name, o->has_arg, NULL,
+					       o->key };
+		if (o->key < 256) {
+			*s++ = (char)o->key;
+			if (o->has_arg == required_argument)
+				*s++ = ':';
+		}
+	}
+	/* getopt prints "unrecognized option"; we add how to get help. */
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	if (c == '?' || c == ':')
+		fprintf(stderr, "Try 'cpusteer %s --help'.\n", cmd->name);
+	return c == ':' ? '?' : c;
+}
+
+int cs_parse_u32(const char *what, const char *s, __u32 min, __u32 max,
+		 __u32 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (!*s || *s == '-' || *s == ' ')
+		goto err_bad;
+	v = strtoull(s, &end, 0);
+	if (*end || errno)
+		goto err_bad;
+	if (v < min || v > max) {
+		cs_err("%s '%s' is out of range: give %u to %u", what, s, min,
+		       max);
+		return -ERANGE;
+	}
+	*out = (__u32)v;
+	return 0;
+err_bad:
+	cs_err("%s '%s' is not a whole number (%u to %u)", what, s, min, max);
+	return -EINVAL;
+}
+
+int cs_parse_double(const char *what, const char *s, double min, double max,
+		    double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (!*s || *end || errno || v != v) {
+		cs_err("%s '%s' is not a number", what, s);
+		return -EINVAL;
+	}
+	if (v < min || v > max) {
+		cs_err("%s '%s' is out of range: give %g to %g", what, s, min,
+		       max);
+		return -ERANGE;
+	}
+	*out = v;
+	return 0;
+}
+
+int cs_parse_enum(const char *what, const char *s, const char *const *names,
+		  unsigned int n, __u32 *out)
+{
+	char choices[256] = "";
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (names[i] && !strcmp(s, names[i])) {
+			*out = i;
+			return 0;
+		}
+		if (names[i]) {
+			strncat(choices, i ? ", " : "",
+				sizeof(choices) - strlen(choices) - 1);
+			strncat(choices, names[i],
+				sizeof(choices) - strlen(choices) - 1);
+		}
+	}
+	cs_err("unknown %s '%s': choose one of %s", what, s, choices);
+	return -EINVAL;
+}

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cpusteer.h"
+#include "cpusteer.skel.h"
+#include "log.h"
+#include "opts.h"
+#include "steer.h"
+
+_Static_assert(sizeof(struct cs_params) == 40, "cs_params layout is ABI");
+_Static_assert(sizeof(struct cs_record) == 16, "cs_record layout is ABI");
+_Static_assert(sizeof(struct cs_stats) ==
+	       8 * (CS_REASON_MAX + CS_MAX_CPUS), "cs_stats is packed");
+_Static_assert(sizeof(struct cs_bucket) == 16, "cs_bucket layout is ABI");
+_Static_assert(sizeof(struct cs_stats) <= 32768,
+	       "per-CPU values are limited to 32 KiB");
+
+const char *const cs_stage2_names[CS_STAGE2_MAX] = {
+	[CS_STAGE2_PASS] = "pass",
+	[CS_STAGE2_DROP] = "drop",
+	[CS_STAGE2_NONE] = "none",
+};
+
+void cs_steer_cfg_init(struct cs_steer_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->params.hash_mode = CS_HASH_L4_SYM;
+	cfg->params.fallback_cpu = CS_FALLBACK_PASS;
+	cs_steer_set_buckets(cfg, CS_DEFAULT_BUCKETS);
+	cfg->qsize = CS_DEFAULT_QSIZE;
+	cfg->stage2 = CS_STAGE2_PASS;
+	cfg->reuse_cpu_map_fd = -1;
+	cfg->reuse_table_fd = -1;
+}
+
+void cs_steer_set_buckets(struct cs_steer_cfg *cfg, __u32 nbuckets)
+{
+	__u32 bits = 0;
+
+	while ((1U << bits) < nbuckets)
+		bits++;
+	cfg->nbuckets = nbuckets;
+	cfg->params.bucket_mask = nbuckets - 1;
+	cfg->params.bucket_shift = bits ? 64 - bits : 63;
+}
+
+/* Multiply-shift needs odd multipliers: an even one drops a bit for good. */
+static void key_make_odd(__u64 key[2])
+{
+	key[0] |= 1;
+	key[1] |= 1;
+}
+
+int cs_key_random(__u64 key[2])
+{
+	ssize_t n = getrandom(key, 2 * sizeof(key[0]), 0);
+
+	if (n != 2 * sizeof(key[0])) {
+		cs_err("getrandom() failed to give a hash key: %s",
+		       strerror(errno));
+		return -EIO;
+	}
+	key_make_odd(key);
+	return 0;
+}
+
+int cs_key_parse(const char *s, __u64 key[2])
+{
+	char half[17];
+	int i;
+
+	if (strlen(s) != 32 || strspn(s, "0123456789abcdefABCDEF") != 32) {
+		cs_err("--key '%s' is not 32 hex digits (a 128-bit key, as 'cpusteer status' shows it)",
+		       s);
+		return -EINVAL;
+	}
+	for (i = 0; i < 2; i++) {
+		memcpy(half, s + 16 * i, 16);
+		half[16] = '\0';
+		key[i] = strtoull(half, NULL, 16);
+	}
+	key_make_odd(key);
+	return 0;
+}
+
+int cs_parse_buckets(const char *s, struct cs_steer_cfg *cfg)
+{
+	__u32 n;
+
+	if (cs_parse_u32("--buckets", s, 1, CS_MAX_BUCKETS, &n))
+		return -EINVAL;
+	if (n & (n - 1)) {
+		cs_err("--buckets %u is not a power of two (try 256 or 1024)",
+		       n);
+		return -EINVAL;
+	}
+	cs_steer_set_buckets(cfg, n);
+	return 0;
+}
+
+int cs_bucket_set(int table_fd, __u32 bucket, __u32 cpu)
+{
+	int ncpus = libbpf_num_possible_cpus(), i, err = 0;
+	struct cs_bucket *v;
+
+	if (ncpus < 0)
+		return ncpus;
+	/* A per-CPU map takes one value per possible CPU, in one update. */
+	v = calloc(ncpus, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (i = 0; i < ncpus; i++)
+		v[i].cpu = cpu;
+	if (bpf_map_update_elem(table_fd, &bucket, v, BPF_ANY)) {
+		err = -errno;
+		cs_err("cannot write bucket %u of the indirection table: %s",
+		       bucket, strerror(errno));
+	}
+	free(v);
+	return err;
+}
+
+int cs_table_fill(int table_fd, __u32 nbuckets, const struct cs_cpuset *cpus)
+{
+	__u32 b;
+	int err;
+
+	for (b = 0; b < nbuckets; b++) {
+		err = cs_bucket_set(table_fd, b, cpus->cpu[b % cpus->n]);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int cpumap_add(int map_fd, __u32 cpu, __u32 qsize, int prog_fd)
+{
+	struct bpf_cpumap_val val = {
+		.qsize = qsize,
+		.bpf_prog.fd = prog_fd,
+	};
+
+	if (bpf_map_update_elem(map_fd, &cpu, &val, BPF_ANY)) {
+		int err = -errno;
+
+		cs_err("cannot create the cpumap entry for CPU %u (qsize %u): %s",
+		       cpu, qsize, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+static int cs_stage2_fd(struct cpusteer_bpf *skel, enum cs_stage2 s)
+{
+	switch (s) {
+	case CS_STAGE2_PASS:
+		return bpf_program__fd(skel->progs.cs_stage2_pass);
+	case CS_STAGE2_DROP:
+		return bpf_program__fd(skel->progs.cs_stage2_drop);
+	default:
+		return -1;	/* no stage-2 program: straight to the stack */
+	}
+}
+
+static int cs_steer_fill(struct cpusteer_bpf *skel,
+			 const struct cs_steer_cfg *cfg)
+{
+	int map_fd = bpf_map__fd(skel->maps.cs_cpu_map);
+	int prog_fd = cs_stage2_fd(skel, cfg->stage2);
+	__u32 i, fb = cfg->params.fallback_cpu;
+	int err;
+
+	if (cfg->reuse_cpu_map_fd < 0) {
+		for (i = 0; i < cfg->cpus.n; i++) {
+			err = cpumap_add(map_fd, cfg->cpus.cpu[i], cfg->qsize,
+					 prog_fd);
+			if (err)
+				return err;
+		}
+		if (fb != CS_FALLBACK_PASS && !cs_cpuset_has(&cfg->cpus, fb)) {
+			err = cpumap_add(map_fd, fb, cfg->qsize, prog_fd);
+			if (err)
+				return err;
+		}
+	}
+	if (cfg->reuse_table_fd >= 0)
+		return 0;
+	return cs_table_fill(bpf_map__fd(skel->maps.cs_table), cfg->nbuckets,
+			     &cfg->cpus);
+}
+
+int cs_steer_load(const struct cs_steer_cfg *cfg, struct cpusteer_bpf **out)
+{
+	struct cpusteer_bpf *skel;
+	int ncpus, err;
+
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus < 0) {
+		cs_err("cannot count possible CPUs: %s", strerror(-ncpus));
+		return ncpus;
+	}
+	skel = cpusteer_bpf__open();
+	if (!skel) {
+		err = -errno;
+		cs_err("cannot open the BPF object: %s", strerror(errno));
+		return err;
+	}
+	skel->rodata->cs_params = cfg->params;
+	/* cpumap keys are CPU numbers; the kernel refuses more than exist. */
+	bpf_map__set_max_entries(skel->maps.cs_cpu_map,
+				 ncpus < CS_MAX_CPUS ? ncpus : CS_MAX_CPUS);
+	bpf_map__set_max_entries(skel->maps.cs_table, cfg->nbuckets);
+	if (cfg->reuse_cpu_map_fd >= 0 &&
+	    (err = bpf_map__reuse_fd(skel->maps.cs_cpu_map,
+				     cfg->reuse_cpu_map_fd)))
+		goto err_destroy;
+	if (cfg->reuse_table_fd >= 0 &&
+	    (err = bpf_map__reuse_fd(skel->maps.cs_table,
+				     cfg->reuse_table_fd)))
+		goto err_destroy;
+	bpf_program__set_autoload(skel->progs.cs_trace_enqueue, cfg->tracing);
+	bpf_program__set_autoload(skel->progs.cs_trace_redirect_err,
+				  cfg->tracing);
+
+	err = cpusteer_bpf__load(skel);
+	if (err) {
+		cs_err("the kernel refused the BPF object: %s (libbpf's log above gives the verifier's reason)",
+		       strerror(-err));
+		goto err_destroy;
+	}
+	err = cs_steer_fill(skel, cfg);
+	if (err)
+		goto err_destroy;
+	*out = skel;
+	return 0;
+
+err_destroy:
+	cpusteer_bpf__destroy(skel);
+	return err;
+}

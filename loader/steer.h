@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Loading and filling one instance of the dataplane object. attach, classify
+ * and bench all load the same compiled object through here; only the
+ * parameters and which maps are reused differ.
+ */
+#ifndef CS_STEER_H
+#define CS_STEER_H
+
+#include <stdbool.h>
+
+#include "cpusteer.h"
+#include "cpus.h"
+
+struct cpusteer_bpf;
+
+enum cs_stage2 {
+	CS_STAGE2_PASS = 0,
+	CS_STAGE2_DROP,
+	CS_STAGE2_NONE,
+	CS_STAGE2_MAX,
+};
+extern const char *const cs_stage2_names[CS_STAGE2_MAX];
+
+struct cs_steer_cfg {
+	struct cs_params params;
+	__u32 nbuckets;			/* power of two */
+	struct cs_cpuset cpus;		/* targets, in table order */
+	__u32 qsize;
+	enum cs_stage2 stage2;
+	bool tracing;			/* load the tracepoint programs */
+	int reuse_cpu_map_fd;		/* -1: create (and fill) our own */
+	int reuse_table_fd;		/* -1: create (and fill) our own */
+};
+
+void cs_steer_cfg_init(struct cs_steer_cfg *cfg);
+/* Table size (a power of two) and the mask and shift derived from it. */
+void cs_steer_set_buckets(struct cs_steer_cfg *cfg, __u32 nbuckets);
+/* --buckets N: a power of two up to CS_MAX_BUCKETS; errors are printed. */
+int cs_parse_buckets(const char *s, struct cs_steer_cfg *cfg);
+/* Draw a fresh hash key from getrandom(). */
+int cs_key_random(__u64 key[2]);
+/* 32 hex digits -> key (made odd, as a random one is); prints an error
+ * naming --key on failure.
+ */
+int cs_key_parse(const char *s, __u64 key[2]);
+
+/*
+ * Open, size and load the object; then give every target (and a fallback
+ * CPU) a cpumap entry and fill the table, unless those maps are reused.
+ * On failure nothing is left loaded.
+ */
+int cs_steer_load(const struct cs_steer_cfg *cfg, struct cpusteer_bpf **out);
+/* Point @bucket at @cpu (its counters restart at zero): one map update. */
+int cs_bucket_set(int table_fd, __u32 bucket, __u32 cpu);
+/* Bucket i -> cpus[i % n]: an even round-robin spread. */
+int cs_table_fill(int table_fd, __u32 nbuckets, const struct cs_cpuset *cpus);
+
+#endif
