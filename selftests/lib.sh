@@ -1,0 +1,251 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# Shared helpers for cpusteer's shell selftests. Source it, don't run it:
+#
+#	. "$(dirname "$0")/lib.sh"
+#	require_root
+#	require_cmd ip ethtool
+#	trap netns_cleanup EXIT
+#	netns_setup || ktap_exit_skip "cannot build the veth testbed"
+#	ktap_header
+#	ktap_plan 2
+#	ktap_check "addresses up" ip -n "$NS_A" addr show dev "$VETH_A"
+#	...
+#	ktap_finish
+#
+# Output is KTAP (TAP version 13) so kselftest_runner.sh can nest it; skips
+# exit with kselftest's code 4 and a reason. Everything is safe under set -u.
+
+# Sourcing twice must not reset the counters or forget our namespaces.
+[[ -n ${_CPUSTEER_LIB_SH:-} ]] && return 0
+_CPUSTEER_LIB_SH=1
+
+ksft_skip=4
+
+_ktap_num=0
+_ktap_pass=0
+_ktap_fail=0
+_ktap_skip=0
+_ktap_plan=""
+
+# --- KTAP output ---------------------------------------------------------
+
+ktap_header()
+{
+	echo "TAP version 13"
+}
+
+ktap_plan()
+{
+	_ktap_plan=$1
+	echo "1..$1"
+}
+
+ktap_msg()
+{
+	echo "# $*"
+}
+
+ktap_ok()
+{
+	_ktap_num=$((_ktap_num + 1))
+	_ktap_pass=$((_ktap_pass + 1))
+	echo "ok $_ktap_num $1"
+}
+
+# DIAG goes on its own "# " line: text after "# " on the result line itself
+# would be read as a TAP directive (SKIP/TODO) by some parsers.
+ktap_not_ok()
+{
+	_ktap_num=$((_ktap_num + 1))
+	_ktap_fail=$((_ktap_fail + 1))
+	echo "not ok $_ktap_num $1"
+	[[ $# -lt 2 ]] || ktap_msg "$2"
+}
+
+ktap_skip()
+{
+	_ktap_num=$((_ktap_num + 1))
+	_ktap_skip=$((_ktap_skip + 1))
+	echo "ok $_ktap_num $1 # SKIP $2"
+}
+
+# ktap_check NAME CMD...: one result from CMD's exit status. Output is kept
+# quiet on success and shown as diagnostics on failure, where it is needed.
+ktap_check()
+{
+	local name=$1 out rc
+
+	shift
+	out=$("$@" 2>&1)
+	rc=$?
+	if [[ $rc -eq 0 ]]; then
+		ktap_ok "$name"
+		return 0
+	fi
+	ktap_not_ok "$name" "'$*' exited with $rc"
+	[[ -z $out ]] || printf '%s\n' "$out" | sed 's/^/# /'
+	return "$rc"
+}
+
+# A plan/result mismatch means a test path bailed out early: count it failed.
+ktap_finish()
+{
+	echo "# Totals: pass:$_ktap_pass fail:$_ktap_fail xfail:0 xpass:0 skip:$_ktap_skip error:0"
+	if [[ -n $_ktap_plan && $_ktap_plan -ne $_ktap_num ]]; then
+		ktap_msg "Planned tests != run tests ($_ktap_plan != $_ktap_num)"
+		exit 1
+	fi
+	[[ $_ktap_fail -eq 0 ]] || exit 1
+	exit 0
+}
+
+# Skip the whole test. Before a plan, "1..0 # SKIP" says nothing will run.
+ktap_exit_skip()
+{
+	if [[ -z $_ktap_plan ]]; then
+		echo "1..0 # SKIP $*"
+	else
+		echo "# SKIP $*"
+	fi
+	exit "$ksft_skip"
+}
+
+# --- Preconditions: a missing one is a skip, not a failure -----------------
+
+require_root()
+{
+	[[ $EUID -eq 0 ]] || ktap_exit_skip "must be run as root"
+}
+
+# tp_btf programs and CO-RE skeletons need the kernel's own BTF.
+require_btf()
+{
+	[[ -r /sys/kernel/btf/vmlinux ]] ||
+		ktap_exit_skip "kernel has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)"
+}
+
+require_cmd()
+{
+	local cmd
+
+	for cmd in "$@"; do
+		command -v "$cmd" > /dev/null ||
+			ktap_exit_skip "command not found: $cmd (run scripts/install-deps.sh)"
+	done
+}
+
+# bpffs is not mounted at boot on our test machines; pinning needs it.
+bpffs_mounted()
+{
+	local dir=/sys/fs/bpf
+
+	[[ $(stat -f -c %T "$dir" 2> /dev/null) == bpf_fs ]] && return 0
+	mkdir -p "$dir" && mount -t bpf bpf "$dir"
+}
+
+# --- Two-namespace veth testbed ------------------------------------------
+
+_netns_created=()
+
+# linkwatch brings a veth's qdisc up asynchronously after "link set up";
+# until then frames are silently dropped. 50 x 0.1 s is far more than the
+# few ms it takes, and still short enough to fail fast if it never comes.
+NETNS_UP_TRIES=50
+
+# netns_setup [PREFIX]: NS_A/veth0 <-> NS_B/veth1, addressed and neighboured.
+# Names carry our PID so parallel or stale runs never collide or get
+# deleted by someone else's cleanup. Returns non-zero if any step fails;
+# whatever was built by then is still removed by netns_cleanup.
+netns_setup()
+{
+	local prefix=${1:-cs}
+
+	require_cmd ip ethtool
+
+	NS_A="${prefix}A-$$"
+	NS_B="${prefix}B-$$"
+	VETH_A=veth0
+	VETH_B=veth1
+	IP_A=10.199.1.1
+	IP_B=10.199.1.2
+	IP6_A=fd00:199::1
+	IP6_B=fd00:199::2
+
+	ip netns add "$NS_A" || return 1
+	_netns_created+=("$NS_A")
+	ip netns add "$NS_B" || return 1
+	_netns_created+=("$NS_B")
+
+	ip -n "$NS_A" link add "$VETH_A" type veth \
+		peer name "$VETH_B" netns "$NS_B" || return 1
+	_netns_if_setup "$NS_A" "$VETH_A" "$IP_A" "$IP6_A" || return 1
+	_netns_if_setup "$NS_B" "$VETH_B" "$IP_B" "$IP6_B" || return 1
+
+	MAC_A=$(ip netns exec "$NS_A" cat "/sys/class/net/$VETH_A/address") ||
+		return 1
+	MAC_B=$(ip netns exec "$NS_B" cat "/sys/class/net/$VETH_B/address") ||
+		return 1
+
+	# Static neighbours: the first test packet must not be an ARP/ND
+	# exchange, which XDP programs would see and count as well.
+	_netns_neigh "$NS_A" "$VETH_A" "$IP_B" "$IP6_B" "$MAC_B" || return 1
+	_netns_neigh "$NS_B" "$VETH_B" "$IP_A" "$IP6_A" "$MAC_A" || return 1
+
+	_netns_wait_up "$NS_A" "$VETH_A" || return 1
+	_netns_wait_up "$NS_B" "$VETH_B" || return 1
+
+	export NS_A NS_B VETH_A VETH_B IP_A IP_B IP6_A IP6_B MAC_A MAC_B
+}
+
+# nodad: an address still in DAD is "tentative" and can't be bound to.
+_netns_if_setup()
+{
+	local ns=$1 dev=$2 ip4=$3 ip6=$4
+
+	ip -n "$ns" link set lo up &&
+	ip -n "$ns" addr add "$ip4/24" dev "$dev" &&
+	ip -n "$ns" addr add "$ip6/64" dev "$dev" nodad &&
+	ip -n "$ns" link set "$dev" up || return 1
+
+	# A socket sender's veth leaves the UDP/TCP checksum to "offload".
+	# When the receiving veth runs XDP, the frame goes through XDP and the
+	# checksum is never completed, so the stack drops every datagram as
+	# UdpInCsumErrors. Compute checksums in software on both ends.
+	ip netns exec "$ns" ethtool -K "$dev" tx off > /dev/null
+}
+
+_netns_neigh()
+{
+	local ns=$1 dev=$2 ip4=$3 ip6=$4 mac=$5
+
+	ip -n "$ns" neigh replace "$ip4" lladdr "$mac" dev "$dev" nud permanent &&
+	ip -n "$ns" neigh replace "$ip6" lladdr "$mac" dev "$dev" nud permanent
+}
+
+_netns_wait_up()
+{
+	local ns=$1 dev=$2 i state
+
+	for ((i = 0; i < NETNS_UP_TRIES; i++)); do
+		state=$(ip netns exec "$ns" cat "/sys/class/net/$dev/operstate")
+		[[ $state == up ]] && return 0
+		sleep 0.1
+	done
+	echo "netns_setup: $dev in $ns still '$state' after link set up" >&2
+	return 1
+}
+
+# Remove only the namespaces netns_setup made (the veth pair goes with
+# them). Idempotent, so it is safe in "trap netns_cleanup EXIT" and by hand.
+netns_cleanup()
+{
+	local ns
+
+	for ns in "${_netns_created[@]}"; do
+		ip netns del "$ns" 2> /dev/null
+	done
+	_netns_created=()
+	return 0
+}
