@@ -131,7 +131,7 @@ static size_t build_ipv4(const struct cs_frame_spec *s, struct builder *b)
 
 	if (!p)
 		return off;
-	p[0] = 0x40 | (hl / 4);
+	p[0] = 0x40 | (s->ipv4_ihl ? s->ipv4_ihl & 0xf : hl / 4);
 	put16(p + 6, (s->more_frags ? 0x2000 : 0) | (s->frag_offset & 0x1fff));
 	p[8] = 64;
 	p[9] = s->proto;
@@ -216,7 +216,7 @@ static void finish(const struct cs_frame_spec *s, struct builder *b,
 
 	if (s->family == 4) {
 		put16(ip + 2, b->len - l3);
-		put16(ip + 10, csum_fold(csum_add(0, ip, (ip[0] & 0xf) * 4)));
+		put16(ip + 10, csum_fold(csum_add(0, ip, l4 - l3)));
 		sum = csum_add(0, ip + 12, 8);
 	} else {
 		put16(ip + 4, b->len - l3 - 40);

@@ -29,6 +29,7 @@ struct cs_frame_spec {
 	__u8 dst[16];
 	__u8 proto;		/* IPPROTO_* */
 	__u8 ipv4_opt_words;	/* IPv4 options, in 4-byte words (0-10) */
+	__u8 ipv4_ihl;		/* 0: from the options; else written as is */
 	__u16 frag_offset;	/* in 8-byte units */
 	bool more_frags;
 	bool frag_header;	/* IPv6: add a fragment header */

@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Table-driven packet tests of the stage-1 program through BPF_PROG_TEST_RUN:
+ * a frame in, the verdict, the counted reason and the bucket out. The
+ * expected bucket is computed from the tuple the case says the parser must
+ * extract, with the same keyed hash (include/cs_hash.h), so a case fails if
+ * the parser reads a wrong field, a wrong offset or ports it must not read.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/in.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cpusteer.h"
+#include "cs_hash.h"
+#include "cpusteer.skel.h"
+#include "frame.h"
+#include "ktap.h"
+#include "steer.h"
+
+#define TEST_KEY0	0x0123456789abcdefULL
+#define TEST_KEY1	0xfedcba9876543211ULL
+#define SPREAD_FLOWS	256
+#define LIVE_FRAMES	1000
+
+struct pcase {
+	const char *name;
+	void (*setup)(struct cs_frame_spec *s);
+	__u32 reason;		/* CS_REASON_HASHED or the fallback reason */
+	bool no_ports;		/* hashed on addresses only (fragment, ICMP) */
+};
+
+static struct cs_cpuset targets;
+
+#define CASE(fn, body) \
+	static void fn(struct cs_frame_spec *s) { (void)s; body; }
+
+static void ipv6(struct cs_frame_spec *s)
+{
+	cs_frame_set_addrs(s, "2001:db8::1", "2001:db8:ffff::2");
+}
+
+static void vlan(struct cs_frame_spec *s, __u16 tpid, __u16 id)
+{
+	s->vlan_tpid[s->nvlan] = tpid;
+	s->vlan_id[s->nvlan++] = id;
+}
+
+static void ext(struct cs_frame_spec *s, __u8 type, int n)
+{
+	while (n--)
+		s->ext[s->n_ext++] = type;
+}
+
+CASE(v4_udp, )
+CASE(v4_tcp, s->proto = IPPROTO_TCP)
+CASE(v4_sctp, s->proto = IPPROTO_SCTP)
+CASE(v4_udplite, s->proto = IPPROTO_UDPLITE)
+CASE(v4_icmp, s->proto = IPPROTO_ICMP; s->icmp_type = 8)
+CASE(v4_gre, s->proto = 47)
+CASE(v4_opts1, s->proto = IPPROTO_TCP; s->ipv4_opt_words = 1)
+CASE(v4_opts10, s->ipv4_opt_words = 10)
+CASE(v4_frag_first, s->more_frags = true)
+CASE(v4_frag_later, s->frag_offset = 185)
+CASE(v6_udp, ipv6(s))
+CASE(v6_tcp, ipv6(s); s->proto = IPPROTO_TCP)
+CASE(v6_sctp, ipv6(s); s->proto = IPPROTO_SCTP)
+CASE(v6_udplite, ipv6(s); s->proto = IPPROTO_UDPLITE)
+CASE(v6_icmp, ipv6(s); s->proto = IPPROTO_ICMPV6; s->icmp_type = 128)
+CASE(v6_hbh, ipv6(s); ext(s, IPPROTO_HOPOPTS, 1))
+CASE(v6_chain, ipv6(s); ext(s, IPPROTO_HOPOPTS, 1);
+     ext(s, IPPROTO_DSTOPTS, 1); ext(s, IPPROTO_ROUTING, 1);
+     ext(s, IPPROTO_AH, 1); s->proto = IPPROTO_TCP)
+CASE(v6_chain_at_bound, ipv6(s); ext(s, IPPROTO_DSTOPTS, CS_IPV6_EXT_MAX))
+CASE(v6_chain_over_bound, ipv6(s); ext(s, IPPROTO_DSTOPTS, CS_IPV6_EXT_MAX + 1))
+CASE(v6_atomic_frag, ipv6(s); s->frag_header = true)
+CASE(v6_frag_first, ipv6(s); s->frag_header = true; s->more_frags = true)
+CASE(v6_frag_later, ipv6(s); s->frag_header = true; s->frag_offset = 185)
+CASE(vlan1, vlan(s, 0x8100, 10))
+CASE(qinq, vlan(s, 0x88a8, 100); vlan(s, 0x8100, 10))
+CASE(qinq_reversed, vlan(s, 0x8100, 10); vlan(s, 0x88a8, 100))
+CASE(vlan4_v6_tcp, ipv6(s); s->proto = IPPROTO_TCP;
+     for (int i = 0; i < CS_VLAN_MAX; i++) vlan(s, 0x8100, i + 1))
+CASE(vlan5, for (int i = 0; i <= CS_VLAN_MAX; i++) vlan(s, 0x88a8, i + 1))
+CASE(arp, s->ethertype = 0x0806)
+CASE(v4_bad_ihl, s->ipv4_ihl = 4)
+CASE(v4_ihl_past_end, s->ipv4_ihl = 15; s->payload_len = 0)
+CASE(v6_in_v4_ethertype, ipv6(s); s->ethertype = 0x0800)
+CASE(v4_in_v6_ethertype, s->ethertype = 0x86dd)
+
+static const struct pcase cases[] = {
+	{ "ipv4 udp", v4_udp, CS_REASON_HASHED, false },
+	{ "ipv4 tcp", v4_tcp, CS_REASON_HASHED, false },
+	{ "ipv4 sctp", v4_sctp, CS_REASON_HASHED, false },
+	{ "ipv4 udp-lite", v4_udplite, CS_REASON_HASHED, false },
+	{ "ipv4 icmp on the address pair", v4_icmp, CS_REASON_HASHED, true },
+	{ "ipv4 other protocol on the address pair", v4_gre, CS_REASON_HASHED, true },
+	{ "ipv4 one option word, ports after it", v4_opts1, CS_REASON_HASHED, false },
+	{ "ipv4 ten option words (IHL 15)", v4_opts10, CS_REASON_HASHED, false },
+	{ "ipv4 first fragment on the address pair", v4_frag_first, CS_REASON_HASHED, true },
+	{ "ipv4 later fragment on the address pair", v4_frag_later, CS_REASON_HASHED, true },
+	{ "ipv6 udp", v6_udp, CS_REASON_HASHED, false },
+	{ "ipv6 tcp", v6_tcp, CS_REASON_HASHED, false },
+	{ "ipv6 sctp", v6_sctp, CS_REASON_HASHED, false },
+	{ "ipv6 udp-lite", v6_udplite, CS_REASON_HASHED, false },
+	{ "ipv6 icmpv6 on the address pair", v6_icmp, CS_REASON_HASHED, true },
+	{ "ipv6 hop-by-hop then udp", v6_hbh, CS_REASON_HASHED, false },
+	{ "ipv6 hbh, dstopts, routing, ah then tcp", v6_chain, CS_REASON_HASHED, false },
+	{ "ipv6 extension chain at the bound", v6_chain_at_bound, CS_REASON_HASHED, false },
+	{ "ipv6 extension chain over the bound", v6_chain_over_bound, CS_REASON_IPV6_EXT_DEPTH, false },
+	{ "ipv6 atomic fragment keeps its ports", v6_atomic_frag, CS_REASON_HASHED, false },
+	{ "ipv6 first fragment on the address pair", v6_frag_first, CS_REASON_HASHED, true },
+	{ "ipv6 later fragment on the address pair", v6_frag_later, CS_REASON_HASHED, true },
+	{ "802.1Q tag", vlan1, CS_REASON_HASHED, false },
+	{ "802.1ad then 802.1Q", qinq, CS_REASON_HASHED, false },
+	{ "802.1Q then 802.1ad", qinq_reversed, CS_REASON_HASHED, false },
+	{ "four tags then ipv6 tcp", vlan4_v6_tcp, CS_REASON_HASHED, false },
+	{ "five tags fall back", vlan5, CS_REASON_VLAN_DEPTH, false },
+	{ "arp falls back as not ip", arp, CS_REASON_NOT_IP, false },
+	{ "ipv4 IHL 4 falls back", v4_bad_ihl, CS_REASON_BAD_IPV4, false },
+	{ "ipv4 IHL past the frame end falls back", v4_ihl_past_end, CS_REASON_TRUNCATED, false },
+	{ "ipv6 header behind an ipv4 ethertype", v6_in_v4_ethertype, CS_REASON_BAD_IPV4, false },
+	{ "ipv4 header behind an ipv6 ethertype", v4_in_v6_ethertype, CS_REASON_BAD_IPV6, false },
+};
+#define NCASES (sizeof(cases) / sizeof(cases[0]))
+
+struct result {
+	__u32 verdict, reason, bucket, cpu;
+};
+
+static int run(struct cpusteer_bpf *skel, const void *frame, __u32 len,
+	       struct result *r)
+{
+	struct cs_record rec = { .reason = CS_REASON_MAX };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
+		    .data_size_in = len, .repeat = 1);
+	int rec_fd = bpf_map__fd(skel->maps.cs_record);
+	__u32 zero = 0;
+
+	bpf_map_update_elem(rec_fd, &zero, &rec, BPF_ANY);
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.cs_steer),
+				   &opts))
+		return -errno;
+	bpf_map_lookup_elem(rec_fd, &zero, &rec);
+	*r = (struct result){ opts.retval, rec.reason, rec.bucket, rec.cpu };
+	return 0;
+}
+
+static int load(__u32 mode, __u32 fallback, struct cpusteer_bpf **skel)
+{
+	struct cs_steer_cfg cfg;
+
+	cs_steer_cfg_init(&cfg);
+	cfg.params.hash_mode = mode;
+	cfg.params.key[0] = TEST_KEY0;
+	cfg.params.key[1] = TEST_KEY1;
+	cfg.params.fallback_cpu = fallback;
+	cfg.params.record = 1;
+	cfg.cpus = targets;
+	cfg.qsize = 64;
+	cfg.stage2 = CS_STAGE2_NONE;
+	return cs_steer_load(&cfg, skel);
+}
+
+/* The tuple the parser must extract for @s, as the BPF loads see it. */
+static void expected_flow(const struct cs_frame_spec *s, __u32 mode,
+			  bool no_ports, struct cs_flow *f)
+{
+	__u32 w[4];
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	if (s->family == 4) {
+		memcpy(w, s->src, 4);
+		f->src = w[0];
+		memcpy(w, s->dst, 4);
+		f->dst = w[0];
+	} else {
+		memcpy(w, s->src, 16);
+		for (i = 0; i < 4; i++)
+			f->src ^= w[i];
+		memcpy(w, s->dst, 16);
+		for (i = 0; i < 4; i++)
+			f->dst ^= w[i];
+	}
+	f->proto = s->proto;
+	if (!no_ports && cs_hash_mode_has_ports(mode)) {
+		f->sport = htons(s->sport);
+		f->dport = htons(s->dport);
+	}
+}
+
+static __u32 expected_bucket(const struct cs_frame_spec *s, __u32 mode,
+			     bool no_ports)
+{
+	struct cs_steer_cfg cfg;
+	struct cs_flow f;
+	__u64 h;
+
+	cs_steer_cfg_init(&cfg);
+	expected_flow(s, mode, no_ports, &f);
+	h = cs_hash_flow(&f, TEST_KEY0 | 1, TEST_KEY1 | 1,
+			 cs_hash_mode_symmetric(mode));
+	return cs_hash_bucket(h, cfg.params.bucket_shift,
+			      cfg.params.bucket_mask);
+}
+
+static bool check_case(struct cpusteer_bpf *skel, const struct pcase *c)
+{
+	struct cs_frame_spec s;
+	__u8 buf[512];
+	struct result r;
+	size_t len;
+	__u32 want;
+
+	cs_frame_spec_init(&s);
+	c->setup(&s);
+	len = cs_frame_build(&s, buf, sizeof(buf));
+	if (!len || run(skel, buf, len, &r)) {
+		ktap_print_msg("%s: could not build or run the frame", c->name);
+		return false;
+	}
+	if (c->reason != CS_REASON_HASHED) {
+		if (r.verdict == XDP_PASS && r.reason == c->reason)
+			return true;
+		ktap_print_msg("%s: verdict %u reason %u, want pass/%s",
+			       c->name, r.verdict, r.reason,
+			       cs_reasons[c->reason].name);
+		return false;
+	}
+	want = expected_bucket(&s, CS_HASH_L4_SYM, c->no_ports);
+	if (r.verdict == XDP_REDIRECT && r.reason == CS_REASON_HASHED &&
+	    r.bucket == want && r.cpu == targets.cpu[want % targets.n])
+		return true;
+	ktap_print_msg("%s: verdict %u reason %u bucket %u cpu %u, want redirect/hashed bucket %u cpu %u",
+		       c->name, r.verdict, r.reason, r.bucket, r.cpu, want,
+		       targets.cpu[want % targets.n]);
+	return false;
+}
+
+/* Both directions of every hashed case land in one bucket. */
+static bool check_symmetric(__u32 mode)
+{
+	struct cpusteer_bpf *skel;
+	bool ok = true;
+	size_t i;
+
+	if (load(mode, CS_FALLBACK_PASS, &skel))
+		return false;
+	for (i = 0; i < NCASES; i++) {
+		struct cs_frame_spec s, rev;
+		struct result a = {}, b = {};
+		__u8 fa[512], fb[512];
+		size_t la, lb;
+		__u32 want;
+
+		if (cases[i].reason != CS_REASON_HASHED)
+			continue;
+		cs_frame_spec_init(&s);
+		cases[i].setup(&s);
+		rev = s;
+		memcpy(rev.src, s.dst, 16);
+		memcpy(rev.dst, s.src, 16);
+		rev.sport = s.dport;
+		rev.dport = s.sport;
+		la = cs_frame_build(&s, fa, sizeof(fa));
+		lb = cs_frame_build(&rev, fb, sizeof(fb));
+		want = expected_bucket(&s, mode, cases[i].no_ports);
+		if (run(skel, fa, la, &a) || run(skel, fb, lb, &b) ||
+		    a.bucket != want || b.bucket != want) {
+			ktap_print_msg("%s: buckets %u and %u, want %u",
+				       cases[i].name, a.bucket, b.bucket, want);
+			ok = false;
+		}
+	}
+	cpusteer_bpf__destroy(skel);
+	return ok;
+}
+
+/*
+ * Cut the frame at every length from the Ethernet header (the kernel runs
+ * nothing shorter) to its end: short of the last byte the parser needs it
+ * must fall back as truncated, from there on hash as the whole frame does.
+ */
+static bool check_truncation(struct cpusteer_bpf *skel, const char *what,
+			     void (*setup)(struct cs_frame_spec *s),
+			     size_t need)
+{
+	struct cs_frame_spec s;
+	struct result whole, r;
+	__u8 buf[512];
+	size_t len, cut;
+	bool ok = true;
+
+	cs_frame_spec_init(&s);
+	setup(&s);
+	len = cs_frame_build(&s, buf, sizeof(buf));
+	if (run(skel, buf, len, &whole) || whole.verdict != XDP_REDIRECT)
+		return false;
+	for (cut = 14; cut <= len; cut++) {
+		bool want_hash = cut >= need;
+
+		if (run(skel, buf, cut, &r))
+			return false;
+		if (want_hash ? (r.verdict == XDP_REDIRECT &&
+				 r.bucket == whole.bucket) :
+				(r.verdict == XDP_PASS &&
+				 r.reason == CS_REASON_TRUNCATED))
+			continue;
+		ktap_print_msg("%s cut at %zu bytes: verdict %u reason %u bucket %u",
+			       what, cut, r.verdict, r.reason, r.bucket);
+		ok = false;
+	}
+	return ok;
+}
+
+static bool same_bucket(struct cpusteer_bpf *skel,
+			void (*a)(struct cs_frame_spec *s),
+			void (*b)(struct cs_frame_spec *s))
+{
+	struct cs_frame_spec sa, sb;
+	struct result ra, rb;
+	__u8 fa[512], fb[512];
+
+	cs_frame_spec_init(&sa);
+	cs_frame_spec_init(&sb);
+	a(&sa);
+	b(&sb);
+	return !run(skel, fa, cs_frame_build(&sa, fa, sizeof(fa)), &ra) &&
+	       !run(skel, fb, cs_frame_build(&sb, fb, sizeof(fb)), &rb) &&
+	       ra.verdict == XDP_REDIRECT && ra.bucket == rb.bucket &&
+	       ra.cpu == rb.cpu;
+}
+
+/* l3 modes: frames that differ only in their ports share a bucket. */
+static bool check_l3_ignores_ports(void)
+{
+	struct cpusteer_bpf *skel;
+	struct cs_frame_spec s;
+	struct result r0, r;
+	__u8 buf[512];
+	bool ok = true;
+	int i;
+
+	if (load(CS_HASH_L3, CS_FALLBACK_PASS, &skel))
+		return false;
+	cs_frame_spec_init(&s);
+	run(skel, buf, cs_frame_build(&s, buf, sizeof(buf)), &r0);
+	for (i = 1; i < 64 && ok; i++) {
+		s.sport = 1000 + i * 7;
+		s.dport = 2000 + i * 13;
+		ok = !run(skel, buf, cs_frame_build(&s, buf, sizeof(buf)), &r) &&
+		     r.bucket == r0.bucket &&
+		     r.bucket == expected_bucket(&s, CS_HASH_L3, true);
+	}
+	cpusteer_bpf__destroy(skel);
+	return ok;
+}
+
+/* --fallback cpu:N sends unparsable frames to CPU N, still counted. */
+static bool check_fallback_cpu(void)
+{
+	__u32 cpu = targets.cpu[targets.n - 1];
+	struct cpusteer_bpf *skel;
+	struct cs_frame_spec s;
+	struct result r;
+	__u8 buf[128];
+	bool ok;
+
+	if (load(CS_HASH_L4_SYM, cpu, &skel))
+		return false;
+	cs_frame_spec_init(&s);
+	arp(&s);
+	ok = !run(skel, buf, cs_frame_build(&s, buf, sizeof(buf)), &r) &&
+	     r.verdict == XDP_REDIRECT && r.cpu == cpu &&
+	     r.reason == CS_REASON_NOT_IP && r.bucket == CS_NO_BUCKET;
+	cpusteer_bpf__destroy(skel);
+	return ok;
+}
+
+/* A bucket naming a CPU with no cpumap entry, or no CPU at all, passes. */
+static bool check_no_target(struct cpusteer_bpf *skel)
+{
+	int fd = bpf_map__fd(skel->maps.cs_table);
+	__u32 bad[] = { CS_MAX_CPUS, 0xffffffff };
+	struct cs_frame_spec s;
+	struct result r;
+	__u8 buf[128];
+	bool ok = true;
+	size_t i, len;
+
+	cs_frame_spec_init(&s);
+	len = cs_frame_build(&s, buf, sizeof(buf));
+	run(skel, buf, len, &r);
+	for (i = 0; i < 2 && ok; i++) {
+		__u32 bucket = r.bucket;
+
+		cs_bucket_set(fd, bucket, bad[i]);
+		ok = !run(skel, buf, len, &r) && r.verdict == XDP_PASS &&
+		     r.reason == CS_REASON_NO_TARGET;
+		r.bucket = bucket;
+	}
+	cs_bucket_set(fd, r.bucket, targets.cpu[r.bucket % targets.n]);
+	return ok;
+}
+
+/* 256 flows differing in one port spread over every target. */
+static bool check_spread(struct cpusteer_bpf *skel)
+{
+	unsigned int per_cpu[CS_MAX_CPUS] = {}, i, lo = SPREAD_FLOWS, hi = 0;
+	struct cs_frame_spec s;
+	struct result r;
+	__u8 buf[128];
+
+	cs_frame_spec_init(&s);
+	for (i = 0; i < SPREAD_FLOWS; i++) {
+		s.sport = 30000 + i;
+		if (run(skel, buf, cs_frame_build(&s, buf, sizeof(buf)), &r) ||
+		    r.cpu >= CS_MAX_CPUS)
+			return false;
+		per_cpu[r.cpu]++;
+	}
+	for (i = 0; i < targets.n; i++) {
+		lo = per_cpu[targets.cpu[i]] < lo ? per_cpu[targets.cpu[i]] : lo;
+		hi = per_cpu[targets.cpu[i]] > hi ? per_cpu[targets.cpu[i]] : hi;
+	}
+	ktap_print_msg("%u flows over %u CPUs: %u to %u per CPU", SPREAD_FLOWS,
+		       targets.n, lo, hi);
+	/* Binomial spread: 3 sigma around the mean is ample. */
+	return targets.n == 1 || lo * 2 > hi;
+}
+
+/*
+ * Live frames: the kernel really enqueues into the cpumap and the target
+ * CPU runs the stage-2 "drop" program, which counts every frame.
+ */
+static bool check_live_stage2(void)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = LIVE_FRAMES,
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+	int ncpus = libbpf_num_possible_cpus(), i, tries;
+	struct cpusteer_bpf *skel;
+	struct cs_steer_cfg cfg;
+	struct cs_frame_spec s;
+	struct cs_stats *st;
+	__u8 buf[128];
+	__u64 dropped = 0;
+	__u32 zero = 0;
+	bool ok = false;
+
+	cs_steer_cfg_init(&cfg);
+	cs_key_random(cfg.params.key);
+	cfg.cpus = targets;
+	cfg.stage2 = CS_STAGE2_DROP;
+	if (cs_steer_load(&cfg, &skel))
+		return false;
+	cs_frame_spec_init(&s);
+	opts.data_in = buf;
+	opts.data_size_in = cs_frame_build(&s, buf, sizeof(buf));
+	st = calloc(ncpus, sizeof(*st));
+	if (!st || bpf_prog_test_run_opts(bpf_program__fd(skel->progs.cs_steer),
+					  &opts)) {
+		ktap_print_msg("live test run: %s", strerror(errno));
+		goto out;
+	}
+	/* The target's kthread drains the ring on its own time. */
+	for (tries = 0; tries < 100 && dropped < LIVE_FRAMES; tries++) {
+		usleep(10000);
+		dropped = 0;
+		bpf_map_lookup_elem(bpf_map__fd(skel->maps.cs_stats), &zero, st);
+		for (i = 0; i < ncpus; i++)
+			dropped += st[i].reason[CS_REASON_STAGE2_DROP];
+	}
+	ktap_print_msg("%u live frames sent, stage 2 dropped %llu",
+		       LIVE_FRAMES, (unsigned long long)dropped);
+	ok = dropped == LIVE_FRAMES;
+out:
+	free(st);
+	cpusteer_bpf__destroy(skel);
+	return ok;
+}
+
+int main(void)
+{
+	struct cpusteer_bpf *skel;
+	size_t i;
+
+	if (geteuid())
+		ktap_exit_skip("needs root for BPF_PROG_TEST_RUN");
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		ktap_exit_skip("no kernel BTF (CONFIG_DEBUG_INFO_BTF)");
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_CPUMAP, NULL) != 1)
+		ktap_exit_skip("kernel has no BPF_MAP_TYPE_CPUMAP");
+	if (cs_cpulist_read(CS_ONLINE_PATH, &targets))
+		ktap_exit_skip("cannot read the online CPUs");
+
+	ktap_print_header();
+	ktap_set_plan(NCASES + 13);
+	if (load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &skel))
+		ktap_exit_skip("the stage-1 program does not load here");
+	for (i = 0; i < NCASES; i++)
+		ktap_test_result(check_case(skel, &cases[i]), "%s",
+				 cases[i].name);
+	ktap_test_result(check_symmetric(CS_HASH_L4_SYM),
+			 "l4-sym: both directions share a bucket");
+	ktap_test_result(check_symmetric(CS_HASH_L3_SYM),
+			 "l3-sym: both directions share a bucket");
+	ktap_test_result(same_bucket(skel, v4_frag_first, v4_frag_later),
+			 "ipv4 first and later fragment on one CPU");
+	ktap_test_result(same_bucket(skel, v6_frag_first, v6_frag_later),
+			 "ipv6 first and later fragment on one CPU");
+	ktap_test_result(check_truncation(skel, "tcp/ipv4", v4_tcp, 14 + 20 + 4),
+			 "tcp/ipv4 cut at every length");
+	ktap_test_result(check_truncation(skel, "tcp/ipv6", v6_tcp, 14 + 40 + 4),
+			 "tcp/ipv6 cut at every length");
+	ktap_test_result(check_truncation(skel, "tcp/ipv6 chain", v6_chain,
+					  14 + 40 + 4 * 8 + 4),
+			 "tcp/ipv6 behind four extension headers cut at every length");
+	ktap_test_result(check_truncation(skel, "qinq udp", qinq, 14 + 8 + 20 + 4),
+			 "udp/ipv4 behind two tags cut at every length");
+	ktap_test_result(check_l3_ignores_ports(), "l3: ports do not move a flow");
+	ktap_test_result(check_fallback_cpu(), "--fallback cpu:N redirects unparsable frames there");
+	ktap_test_result(check_no_target(skel), "a bucket without a valid target passes, counted");
+	ktap_test_result(check_spread(skel), "flows spread over every target");
+	cpusteer_bpf__destroy(skel);
+	/* Last: a live run really queues to the other CPUs. */
+	ktap_print_msg("live frames through the cpumap to stage 2");
+	if (!check_live_stage2())
+		ktap_test_fail("live frames reach stage 2 on the target CPUs");
+	else
+		ktap_test_pass("live frames reach stage 2 on the target CPUs");
+	ktap_finished();
+}
