@@ -14,11 +14,12 @@ readonly PROG=${0##*/}
 # clang-19/llvm-19 build the BPF objects (clang -target bpf, llvm-strip);
 # bpftool generates skeletons; hwloc gives topology; libpcap, json-c and
 # libconfig back the loader's pcap replay, --json and config file;
-# iproute2/ethtool build the veth testbeds; gnuplot-nox draws demo plots.
+# iproute2/ethtool build the veth testbeds, jq reads JSON in the tests;
+# gnuplot-nox draws benchmark plots.
 PACKAGES=(
 	clang-19 llvm-19 libbpf-dev bpftool libelf-dev zlib1g-dev
 	libhwloc-dev hwloc libpcap-dev libjson-c-dev libconfig-dev
-	iproute2 ethtool make gcc pkg-config gnuplot-nox
+	iproute2 ethtool jq make gcc pkg-config gnuplot-nox
 )
 
 # Older Debian releases have no clang-19; their default clang still

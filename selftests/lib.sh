@@ -154,7 +154,7 @@ _netns_created=()
 # few ms it takes, and still short enough to fail fast if it never comes.
 NETNS_UP_TRIES=50
 
-# netns_setup [PREFIX]: NS_A/veth0 <-> NS_B/veth1, addressed and neighboured.
+# netns_setup [PREFIX]: NS_A/v<pid>a <-> NS_B/v<pid>b (unique: cpusteer pins by name), addressed and neighboured.
 # Names carry our PID so parallel or stale runs never collide or get
 # deleted by someone else's cleanup. Returns non-zero if any step fails;
 # whatever was built by then is still removed by netns_cleanup.
@@ -166,8 +166,8 @@ netns_setup()
 
 	NS_A="${prefix}A-$$"
 	NS_B="${prefix}B-$$"
-	VETH_A=veth0
-	VETH_B=veth1
+	VETH_A="v$$a"
+	VETH_B="v$$b"
 	IP_A=10.199.1.1
 	IP_B=10.199.1.2
 	IP6_A=fd00:199::1

@@ -1,0 +1,151 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# End to end on veth + netns with native XDP: UDP flows from namespace A
+# to connected sockets in namespace B, which read SO_INCOMING_CPU. Every
+# flow must land, in order and without loss, on the CPU that
+# "cpusteer classify" predicts for it from the live key and table; stats
+# must count the frames; detach, and a failed attach, must leave nothing.
+
+. "$(dirname "$0")/lib.sh"
+
+CPUSTEER=${CPUSTEER:-$(dirname "$0")/../build/cpusteer}
+UDP_FLOWS=${UDP_FLOWS:-$(dirname "$0")/build/udp_flows}
+FLOWS=32
+PACKETS=200
+TIMEOUT=20		# seconds, per receiver
+
+require_root
+require_btf
+require_cmd ip ethtool nsenter jq timeout
+[[ -x $CPUSTEER ]] || ktap_exit_skip "no cpusteer binary at $CPUSTEER (run make)"
+[[ -x $UDP_FLOWS ]] || ktap_exit_skip "no udp_flows at $UDP_FLOWS (run make -C selftests)"
+bpffs_mounted || ktap_exit_skip "cannot mount bpffs on /sys/fs/bpf"
+
+TMP=$(mktemp -d)
+cleanup()
+{
+	[[ -n ${NS_B:-} && -d /sys/fs/bpf/cpusteer/${VETH_B:-none} ]] &&
+		in_b "$CPUSTEER" detach "$VETH_B" > /dev/null 2>&1
+	netns_cleanup
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+netns_setup e2e || ktap_exit_skip "cannot build the veth testbed"
+
+# cpusteer pins in the host's bpffs: enter only the network namespace.
+in_b() { nsenter --net="/run/netns/$NS_B" "$@"; }
+
+no_xdp() { ! ip -n "$1" link show dev "$2" | grep -q ' xdp'; }
+no_pins() { [[ ! -e /sys/fs/bpf/cpusteer/$1 ]]; }
+
+ONLINE=$(cat /sys/devices/system/cpu/online)
+NCPUS=$(nproc)
+
+# run_flows NAME SRC DST: send, receive and predict; leaves
+# $TMP/NAME.recv (one JSON object per flow) and $TMP/NAME.classify.
+run_flows()
+{
+	local name=$1 src=$2 dst=$3 rpid i
+
+	ip netns exec "$NS_B" timeout $((TIMEOUT + 5)) "$UDP_FLOWS" recv \
+		--src "$src" --dst "$dst" --flows $FLOWS --packets $PACKETS \
+		--timeout $TIMEOUT > "$TMP/$name.recv" 2> "$TMP/$name.err" &
+	rpid=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q listening "$TMP/$name.err" && break
+		sleep 0.1
+	done
+	ip netns exec "$NS_A" timeout $TIMEOUT "$UDP_FLOWS" send \
+		--src "$src" --dst "$dst" --flows $FLOWS --packets $PACKETS \
+		--rate 20000 > "$TMP/$name.send" || return 1
+	wait $rpid || return 1
+	"$UDP_FLOWS" pcap --src "$src" --dst "$dst" --flows $FLOWS \
+		--src-mac "$MAC_A" --dst-mac "$MAC_B" --pcap "$TMP/$name.pcap" &&
+	in_b "$CPUSTEER" classify "$VETH_B" --pcap "$TMP/$name.pcap" \
+		> "$TMP/$name.classify" 2> /dev/null
+}
+
+# Flow i is frame i of the pcap: its predicted CPU is line i of classify.
+check_prediction()
+{
+	local name=$1 bad
+
+	bad=$(jq -r -s --slurpfile pred "$TMP/$name.classify" '.[] |
+		select(.cpus != [ $pred[.flow].cpu ]) |
+		"flow \(.flow): on CPUs \(.cpus), predicted \($pred[.flow].cpu)"' \
+		"$TMP/$name.recv") || return 1
+	[[ -z $bad && $(wc -l < "$TMP/$name.recv") -eq $FLOWS ]] && return 0
+	echo "$bad"
+	return 1
+}
+
+check_all_arrived()
+{
+	jq -e -s 'all(.[]; .received == '$PACKETS' and .lost == 0)' \
+		"$TMP/$1.recv" > /dev/null
+}
+
+check_in_order()
+{
+	jq -e -s 'all(.[]; .reordered == 0)' "$TMP/$1.recv" > /dev/null
+}
+
+check_spread()
+{
+	local used
+
+	used=$(jq -s '[.[].cpus[]] | unique | length' "$TMP/$1.recv")
+	ktap_msg "$1: $FLOWS flows used $used of $NCPUS CPUs"
+	(( NCPUS == 1 || used > 1 ))
+}
+
+ktap_header
+ktap_plan 17
+
+ktap_check "attach native XDP on $VETH_B across CPUs $ONLINE" \
+	in_b "$CPUSTEER" attach "$VETH_B" --cpus "$ONLINE" --xdp-mode native
+ktap_check "status reports native mode, l4-sym and the CPUs" \
+	bash -c "nsenter --net=/run/netns/$NS_B $CPUSTEER status $VETH_B --json |
+		jq -e '.[0] | .xdp_mode == \"native\" and .hash == \"l4-sym\" and
+		       (.cpus | length) == $NCPUS'"
+
+for fam in ipv4 ipv6; do
+	if [[ $fam == ipv4 ]]; then src=$IP_A dst=$IP_B; else src=$IP6_A dst=$IP6_B; fi
+	if run_flows $fam "$src" "$dst"; then
+		ktap_ok "$fam: $FLOWS flows x $PACKETS datagrams sent and received"
+	else
+		ktap_not_ok "$fam: $FLOWS flows x $PACKETS datagrams sent and received" \
+			"$(cat "$TMP/$fam.err" "$TMP/$fam.send" 2>/dev/null)"
+	fi
+	ktap_check "$fam: every datagram arrived" check_all_arrived $fam
+	ktap_check "$fam: every flow on the CPU classify predicts" \
+		check_prediction $fam
+	ktap_check "$fam: every flow in order" check_in_order $fam
+	ktap_check "$fam: flows spread over the CPUs" check_spread $fam
+done
+
+total=$((2 * FLOWS * PACKETS))
+ktap_check "stats count all $total datagrams as hashed and passed by stage 2" \
+	bash -c "nsenter --net=/run/netns/$NS_B $CPUSTEER stats $VETH_B --json \
+		--count 1 --interval 0.1 | jq -e '.reasons.hashed.total >= $total and
+		 .reasons.stage2_pass.total >= $total and
+		 ([.targets[].redirected.total] | add) == .reasons.hashed.total'"
+
+ktap_check "detach" in_b "$CPUSTEER" detach "$VETH_B"
+ktap_check "after detach: no XDP program and no pins" \
+	bash -c "! ip -n $NS_B link show dev $VETH_B | grep -q ' xdp' &&
+		 [[ ! -e /sys/fs/bpf/cpusteer/$VETH_B ]]"
+
+# lo has no native XDP: the attach fails after maps were pinned, and must
+# take all of it back.
+if in_b "$CPUSTEER" attach lo --cpus 0 --xdp-mode native 2> "$TMP/lo.err"; then
+	ktap_not_ok "a failed attach (native XDP on lo) fails" "it succeeded"
+	in_b "$CPUSTEER" detach lo > /dev/null
+else
+	ktap_ok "a failed attach (native XDP on lo) fails"
+fi
+ktap_check "after the failed attach: no XDP program and no pins" \
+	bash -c "! ip -n $NS_B link show dev lo | grep -q ' xdp' &&
+		 [[ ! -e /sys/fs/bpf/cpusteer/lo ]]"
+ktap_finish
