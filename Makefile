@@ -79,6 +79,7 @@ check: deps
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory -C selftests all
 	$(Q)scripts/demo.sh
 
 bench: deps

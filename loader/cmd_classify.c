@@ -141,9 +141,12 @@ static int classify_parse(int argc, char **argv, struct classify_args *a)
 		cs_err("unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
-	if (!a->ifname == !a->have_cpus) {
-		cs_err("give either IFACE (a live attachment) or --cpus LIST, not %s",
-		       a->ifname ? "both" : "neither");
+	if (!a->ifname && !a->have_cpus) {
+		cs_err("say what to classify against: IFACE (a live attachment) or --cpus LIST");
+		return -EINVAL;
+	}
+	if (a->ifname && a->have_cpus) {
+		cs_err("give IFACE (a live attachment) or --cpus LIST, not both");
 		return -EINVAL;
 	}
 	if (a->ifname && (a->have_mode || a->have_key)) {

@@ -13,7 +13,11 @@
 #include "log.h"
 #include "pins.h"
 
+enum { OPT_FORCE = 256 };
+
 static const struct cs_option detach_opts[] = {
+	{ "force", no_argument, OPT_FORCE, NULL,
+	  "remove the pins even if they steer IFACE of another namespace" },
 	{ "help", no_argument, CS_OPT_HELP, NULL, "show this help" },
 	{}
 };
@@ -21,16 +25,38 @@ static const struct cs_option detach_opts[] = {
 const struct cs_command cs_cmd_detach = {
 	.name = "detach",
 	.func = cmd_detach,
-	.synopsis = "IFACE",
+	.synopsis = "IFACE [--force]",
 	.summary = "Stop steering on IFACE and remove its pins.",
 	.details =
 "Detaches the XDP link even if another process still holds it open, then\n"
 "removes " CS_PIN_ROOT "/IFACE. Works on a half-removed attachment too\n"
-"(an interface that was deleted, a pin that is missing).\n",
+"(an interface that was deleted, a pin that is missing). Pins are named by\n"
+"interface only: if they steer an interface of that name in another network\n"
+"namespace, detach refuses unless --force.\n",
 	.opts = detach_opts,
 };
 
-static int detach_run(const char *ifname)
+/*
+ * Is the pinned link steering IFACE of this network namespace? A live link
+ * on an ifindex that is not ours here belongs to a same-named interface in
+ * another namespace, which a detach from here must not tear down.
+ */
+static bool link_is_elsewhere(int link_fd, const char *ifname)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_obj_get_info_by_fd(link_fd, &info, &len) || !info.xdp.ifindex)
+		return false;	/* unreadable or defunct: nothing to protect */
+	if (if_nametoindex(ifname) != info.xdp.ifindex ||
+	    bpf_xdp_query(info.xdp.ifindex, 0, &q))
+		return true;
+	return q.prog_id != info.prog_id && q.drv_prog_id != info.prog_id &&
+	       q.skb_prog_id != info.prog_id;
+}
+
+static int detach_run(const char *ifname, bool force)
 {
 	int fd, err;
 
@@ -42,6 +68,12 @@ static int detach_run(const char *ifname)
 		return -ENOENT;
 	}
 	fd = cs_pin_open(ifname, CS_PIN_LINK);
+	if (fd >= 0 && !force && link_is_elsewhere(fd, ifname)) {
+		cs_err("%s: the pinned link steers an interface named %s in another network namespace; run detach there (nsenter --net=...), or pass --force",
+		       ifname, ifname);
+		close(fd);
+		return -EBUSY;
+	}
 	if (fd >= 0) {
 		/* Explicit: a reader holding the link open must not keep
 		 * the program attached after the pins are gone.
@@ -59,9 +91,14 @@ static int detach_run(const char *ifname)
 
 int cmd_detach(int argc, char **argv)
 {
+	bool force = false;
 	int c;
 
 	while ((c = cs_getopt(argc, argv, &cs_cmd_detach)) != -1) {
+		if (c == OPT_FORCE) {
+			force = true;
+			continue;
+		}
 		if (c == CS_OPT_HELP) {
 			cs_usage(stdout, &cs_cmd_detach);
 			return CS_EXIT_OK;
@@ -74,5 +111,5 @@ int cmd_detach(int argc, char **argv)
 	}
 	if (cs_require_root())
 		return CS_EXIT_FAIL;
-	return detach_run(argv[optind]) ? CS_EXIT_FAIL : CS_EXIT_OK;
+	return detach_run(argv[optind], force) ? CS_EXIT_FAIL : CS_EXIT_OK;
 }

@@ -46,8 +46,13 @@ static int cpulist_parse(const char *what, const char *s,
 		hi = lo;
 		if (*p == '-') {
 			p++;
-			if (cpulist_num(&p, &hi) || hi < lo)
+			if (cpulist_num(&p, &hi))
 				goto err_syntax;
+			if (hi < lo) {
+				cs_err("%s '%s': range %lu-%lu runs backwards; write %lu-%lu",
+				       what, s, lo, hi, hi, lo);
+				return -EINVAL;
+			}
 		}
 		for (c = lo; c <= hi; c++) {
 			if (c >= CS_MAX_CPUS || cs_cpuset_has(set, c)) {

@@ -102,6 +102,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
+		cs_err("no command given");
 		usage(stderr);
 		return CS_EXIT_USAGE;
 	}

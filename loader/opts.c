@@ -61,10 +61,11 @@ int cs_parse_u32(const char *what, const char *s, __u32 min, __u32 max,
 	unsigned long long v;
 	char *end;
 
+	/* Decimal only: "010" is ten, as it is in a CPU list. */
 	errno = 0;
-	if (!*s || *s == '-' || *s == ' ')
+	if (*s < '0' || *s > '9')
 		goto err_bad;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, 10);
 	if (*end || errno)
 		goto err_bad;
 	if (v < min || v > max) {
@@ -75,7 +76,8 @@ int cs_parse_u32(const char *what, const char *s, __u32 min, __u32 max,
 	*out = (__u32)v;
 	return 0;
 err_bad:
-	cs_err("%s '%s' is not a whole number (%u to %u)", what, s, min, max);
+	cs_err("%s '%s' is not a decimal whole number (%u to %u)", what, s,
+	       min, max);
 	return -EINVAL;
 }
 

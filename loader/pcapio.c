@@ -27,7 +27,11 @@ int cs_pcap_open_read(const char *path, struct cs_pcap **out)
 
 	pc = pcap_open_offline(path, errbuf);
 	if (!pc) {
-		cs_err("pcap %s: %s", path, errbuf);
+		/* Some libpcap messages name the file, others do not. */
+		if (strstr(errbuf, path))
+			cs_err("cannot read pcap: %s", errbuf);
+		else
+			cs_err("cannot read pcap %s: %s", path, errbuf);
 		return -EINVAL;
 	}
 	if (pcap_datalink(pc) != DLT_EN10MB) {

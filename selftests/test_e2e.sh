@@ -101,7 +101,7 @@ check_spread()
 }
 
 ktap_header
-ktap_plan 17
+ktap_plan 18
 
 ktap_check "attach native XDP on $VETH_B across CPUs $ONLINE" \
 	in_b "$CPUSTEER" attach "$VETH_B" --cpus "$ONLINE" --xdp-mode native
@@ -132,6 +132,12 @@ ktap_check "stats count all $total datagrams as hashed and passed by stage 2" \
 		 .reasons.stage2_pass.total >= $total and
 		 ([.targets[].redirected.total] | add) == .reasons.hashed.total'"
 
+# Pins are named by interface: a same-named interface in another namespace
+# must not let a detach from there tear this attachment down.
+ip -n "$NS_A" link add "$VETH_B" type veth peer name "x$$" 2> /dev/null
+ktap_check "detach from a namespace with a same-named interface is refused" \
+	bash -c "! nsenter --net=/run/netns/$NS_A $CPUSTEER detach $VETH_B &&
+		 ip -n $NS_B link show dev $VETH_B | grep -q ' xdp'"
 ktap_check "detach" in_b "$CPUSTEER" detach "$VETH_B"
 ktap_check "after detach: no XDP program and no pins" \
 	bash -c "! ip -n $NS_B link show dev $VETH_B | grep -q ' xdp' &&

@@ -1,0 +1,521 @@
+#!/bin/bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# cpusteer's command line, as a specification: every bad input is refused
+# with the right exit code and a message that names it, and a refused or
+# failed command leaves the system as it was: no XDP program on the
+# interface, no pins under /sys/fs/bpf/cpusteer/IFACE. Failures that happen
+# after kernel state started to change (a native attach the driver refuses,
+# a --force that cannot finish) must roll back too.
+#
+# Exit codes (loader/log.h): 2 for a bad command line, which includes values
+# that parse but cannot be used here (an offline CPU, a missing interface);
+# 1 when the operation itself fails.
+#
+# cpusteer runs under "nsenter --net", never "ip netns exec": the latter
+# gives the command a private /sys that hides bpffs, and cpusteer refuses to
+# pin there. "ip -n" hides bpffs the same way, so a foreign program loaded
+# and pinned with bpftool is attached with "nsenter ... ip".
+
+set -u
+
+# shellcheck source=selftests/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+CPUSTEER=${CPUSTEER:-$(dirname "$0")/../build/cpusteer}
+REF_OBJ=${REF_OBJ:-$(dirname "$0")/../build/ref_redirect.bpf.o}
+
+PIN_ROOT=/sys/fs/bpf/cpusteer
+CS_MAX_CPUS=512		# include/cpusteer.h: CPUs above it are refused
+
+EXIT_OK=0
+EXIT_FAIL=1
+EXIT_USAGE=2
+
+# The slowest command here (attach: load, verify, pin) takes well under a
+# second; this only stops a hung one from hanging the suite.
+CMD_TIMEOUT=15
+
+# --- Helpers ----------------------------------------------------------------
+
+tmp=""
+args=()			# one case's arguments, unquoted from its table row
+foreign_pins=""
+lo_ours=0
+
+# shellcheck disable=SC2317	# called by the EXIT trap
+cleanup()
+{
+	# Pins outlive the namespace: detach before netns_cleanup, or the
+	# next run would find them.
+	if [[ -n ${NS_B:-} ]]; then
+		[[ -z ${VETH_B:-} || ! -e $PIN_ROOT/$VETH_B ]] ||
+			cs_quiet detach "$VETH_B"
+		[[ $lo_ours -eq 0 || ! -e $PIN_ROOT/lo ]] ||
+			cs_quiet detach lo
+	fi
+	[[ -z $foreign_pins ]] || rm -rf "$foreign_pins"
+	netns_cleanup
+	[[ -z $tmp ]] || rm -rf "$tmp"
+}
+
+cs_quiet()
+{
+	timeout -k 2 "$CMD_TIMEOUT" nsenter --net="/run/netns/$NS_B" \
+		"$CPUSTEER" "$@" > /dev/null 2>&1
+}
+
+# cs ARGS...: run cpusteer in $NS_B; sets cs_rc, output in $cs_out/$cs_err.
+cs()
+{
+	timeout -k 2 "$CMD_TIMEOUT" nsenter --net="/run/netns/$NS_B" \
+		"$CPUSTEER" "$@" > "$cs_out" 2> "$cs_err"
+	cs_rc=$?
+}
+
+# cs_host ARGS...: the same outside any namespace, for --help and friends.
+cs_host()
+{
+	timeout -k 2 "$CMD_TIMEOUT" "$CPUSTEER" "$@" > "$cs_out" 2> "$cs_err"
+	cs_rc=$?
+}
+
+# Print what is left on IFACE in $NS_B: an XDP program, a pin directory.
+leftovers()
+{
+	local ifc=$1
+
+	if ip -n "$NS_B" link show dev "$ifc" | grep -q xdp; then
+		printf 'an XDP program is attached to %s; ' "$ifc"
+	fi
+	if [[ -e $PIN_ROOT/$ifc ]]; then
+		printf '%s exists; ' "$PIN_ROOT/$ifc"
+	fi
+}
+
+# Id of the XDP program on IFACE in $NS_B, empty if none.
+xdp_prog_id()
+{
+	ip -n "$NS_B" link show dev "$1" |
+		sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p'
+}
+
+# result NAME WHY: ok if WHY is empty, else not ok with WHY, the command and
+# what it printed as diagnostics.
+result()
+{
+	local name=$1 why=$2
+
+	if [[ -z $why ]]; then
+		ktap_ok "$name"
+		return 0
+	fi
+	ktap_not_ok "$name" "${why%; }"
+	ktap_msg "command: cpusteer ${last_cmd:-}"
+	sed 's/^/# stdout: /' "$cs_out"
+	sed 's/^/# stderr: /' "$cs_err"
+	return 1
+}
+
+# expect RC REGEX: why the last cs run does not look like a refusal with
+# exit RC and a message matching REGEX on stderr (empty if it does).
+expect()
+{
+	local rc=$1 re=$2
+
+	if [[ $cs_rc -eq 124 || $cs_rc -eq 137 ]]; then
+		printf 'timed out after %ss; ' "$CMD_TIMEOUT"
+	elif [[ $cs_rc -ne $rc ]]; then
+		printf 'exit %s, want %s; ' "$cs_rc" "$rc"
+	fi
+	if [[ ! -s $cs_err ]]; then
+		printf 'nothing on stderr; '
+	elif ! grep -Eq -- "$re" "$cs_err"; then
+		printf 'stderr does not match /%s/; ' "$re"
+	fi
+}
+
+# A case that left something behind must not fail every case after it.
+restore()
+{
+	local ifc
+
+	for ifc in "$VETH_B" lo; do
+		[[ $ifc != lo || $lo_ours -eq 1 ]] || continue
+		[[ ! -e $PIN_ROOT/$ifc ]] || cs_quiet detach "$ifc"
+		if ip -n "$NS_B" link show dev "$ifc" | grep -q xdp; then
+			ip -n "$NS_B" link set dev "$ifc" xdp off 2> /dev/null
+			ip -n "$NS_B" link set dev "$ifc" xdpgeneric off \
+				2> /dev/null
+		fi
+	done
+}
+
+# First CPU below CS_MAX_CPUS that is not online: a well-formed CPU number
+# that cannot be a target here.
+offline_cpu()
+{
+	local -A online=()
+	local parts part lo hi c
+
+	IFS=, read -ra parts < /sys/devices/system/cpu/online || return 1
+	for part in "${parts[@]}"; do
+		lo=${part%-*}
+		hi=${part#*-}
+		for ((c = lo; c <= hi; c++)); do
+			online[$c]=1
+		done
+	done
+	for ((c = 0; c < CS_MAX_CPUS; c++)); do
+		if [[ -z ${online[$c]:-} ]]; then
+			echo "$c"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# Put a program cpusteer did not attach on IFACE in generic (skb) mode.
+# iproute2 first, as a user would; if it cannot load the object (its
+# cpumap is sized CS_MAX_CPUS, above many kernels' NR_CPUS: E2BIG), load it
+# with bpftool against a one-entry cpumap and attach the pinned program.
+# Sets foreign_why on failure.
+attach_foreign()
+{
+	local ifc=$1 err
+
+	foreign_why=""
+	if [[ ! -r $REF_OBJ ]]; then
+		foreign_why="$REF_OBJ not built"
+		return 1
+	fi
+	err=$(ip -n "$NS_B" link set dev "$ifc" xdpgeneric \
+		obj "$REF_OBJ" sec xdp 2>&1) && return 0
+	foreign_why="iproute2 cannot load $REF_OBJ: $(tail -n 2 <<< "$err" |
+		tr '\n' ' ')"
+	command -v bpftool > /dev/null || return 1
+	foreign_pins=/sys/fs/bpf/cs-test-args-$$
+	rm -rf "$foreign_pins"
+	mkdir "$foreign_pins" &&
+	bpftool map create "$foreign_pins/map" type cpumap key 4 value 8 \
+		entries 1 name ref_cpu_map &&
+	bpftool prog load "$REF_OBJ" "$foreign_pins/prog" type xdp \
+		map name ref_cpu_map pinned "$foreign_pins/map" &&
+	nsenter --net="/run/netns/$NS_B" ip link set dev "$ifc" xdpgeneric \
+		pinned "$foreign_pins/prog" > /dev/null 2>&1
+	err=$?
+	# The interface holds the program now; the pins were only a handle.
+	rm -rf "$foreign_pins"
+	foreign_pins=""
+	if [[ $err -ne 0 ]]; then
+		foreign_why+="; bpftool fallback failed too"
+		return "$err"
+	fi
+	ktap_msg "$foreign_why; loaded it with bpftool instead"
+	return 0
+}
+
+# --- Preconditions ----------------------------------------------------------
+
+ktap_header
+[[ -x $CPUSTEER ]] ||
+	ktap_exit_skip "cpusteer binary not found at $CPUSTEER (run make)"
+require_root
+require_btf
+require_cmd ip nsenter timeout grep sed
+bpffs_mounted || ktap_exit_skip "bpffs is not mounted on /sys/fs/bpf and mounting it failed"
+
+# lo exists in every namespace and pins are named by interface only: a
+# cpusteer attachment to some lo would look like our leftover.
+[[ ! -e $PIN_ROOT/lo ]] ||
+	ktap_exit_skip "$PIN_ROOT/lo exists (another cpusteer run owns it); cannot tell our leftovers from it"
+
+tmp=$(mktemp -d) || ktap_exit_skip "mktemp failed"
+cs_out=$tmp/stdout
+cs_err=$tmp/stderr
+trap cleanup EXIT
+netns_setup csargs || ktap_exit_skip "cannot build the veth testbed"
+
+# bpffs is not per namespace, so pins are only named by interface: every
+# test's "veth1" would share $PIN_ROOT/veth1. Use a name nobody else does.
+new_if="csargs$$"
+if ! { ip -n "$NS_B" link set dev "$VETH_B" down &&
+	ip -n "$NS_B" link set dev "$VETH_B" name "$new_if" &&
+	ip -n "$NS_B" link set dev "$new_if" up; }; then
+	ktap_exit_skip "cannot rename $VETH_B to $new_if in $NS_B"
+fi
+VETH_B=$new_if
+lo_ours=1
+
+OFFLINE=$(offline_cpu)
+
+# --- The table of refusals --------------------------------------------------
+
+CASE_DESC=()
+CASE_RC=()
+CASE_RE=()
+CASE_ARGS=()
+CASE_SKIP=()
+
+# ARGS... as one string that "eval args=(...)" turns back into ARGS.
+quote_args()
+{
+	[[ $# -eq 0 ]] || printf '%q ' "$@"
+}
+
+# row DESC RC REGEX ARGS...: cpusteer ARGS must exit RC with stderr matching
+# REGEX (extended), and leave no XDP program and no pins on $VETH_B or lo.
+row()
+{
+	CASE_DESC+=("$1")
+	CASE_RC+=("$2")
+	CASE_RE+=("$3")
+	CASE_SKIP+=("${skip_reason:-}")
+	shift 3
+	CASE_ARGS+=("$(quote_args "$@")")
+}
+
+V=$VETH_B
+U=$EXIT_USAGE
+F=$EXIT_FAIL
+bad_key=0123456789abcdef	# 16 hex digits: half a key
+no_pcap=$tmp/no-such.pcap
+not_pcap=$tmp/not-a.pcap
+echo "this is not a capture file" > "$not_pcap"
+
+#   description                          exit  stderr must match                       arguments
+row "attach: no interface"                 $U "no interface given"                      attach --cpus 0
+row "attach: no --cpus"                    $U "--cpus is required"                      attach "$V"
+row "attach: interface does not exist"     $U "interface 'nosuch0' does not exist"      attach nosuch0 --cpus 0
+row "attach: interface name too long"      $U "interface 'x{20}' does not exist"        attach xxxxxxxxxxxxxxxxxxxx --cpus 0
+row "attach: two interfaces"               $U "one interface only, got 'lo' too"        attach "$V" lo --cpus 0
+row "attach: unknown option"               $U "unrecognized option '--bogus'"           attach "$V" --cpus 0 --bogus
+row "attach: --cpus ''"                    $U "--cpus '' names no CPU"                  attach "$V" --cpus ''
+row "attach: --cpus abc"                   $U "--cpus 'abc' is not a CPU list"          attach "$V" --cpus abc
+row "attach: --cpus 3-1 (reversed)"        $U "--cpus '3-1'"                            attach "$V" --cpus 3-1
+row "attach: --cpus 0- (open range)"       $U "--cpus '0-' is not a CPU list"           attach "$V" --cpus 0-
+row "attach: --cpus 0,0 (listed twice)"    $U "--cpus '0,0'.*CPU 0 is listed twice"     attach "$V" --cpus 0,0
+row "attach: --cpus 9999 (above limit)"    $U "--cpus '9999'.*CPU 9999 is above the limit" attach "$V" --cpus 9999
+[[ -n $OFFLINE ]] || skip_reason="all $CS_MAX_CPUS CPUs are online"
+row "attach: --cpus $OFFLINE (offline)"   $U "--cpus.*CPU $OFFLINE is not online"     attach "$V" --cpus "${OFFLINE:-0}"
+skip_reason=""
+row "attach: --buckets 0"                  $U "--buckets '0' is out of range"           attach "$V" --cpus 0 --buckets 0
+row "attach: --buckets 3"                  $U "--buckets '?3'? is not a power of two"   attach "$V" --cpus 0 --buckets 3
+row "attach: --buckets 100"                $U "--buckets '?100'? is not a power of two" attach "$V" --cpus 0 --buckets 100
+row "attach: --buckets 131072 (too big)"   $U "--buckets '131072' is out of range"      attach "$V" --cpus 0 --buckets 131072
+row "attach: --buckets x"                  $U "--buckets 'x' is not a decimal whole number"     attach "$V" --cpus 0 --buckets x
+row "attach: --buckets -1"                 $U "--buckets '-1' is not a decimal whole number"    attach "$V" --cpus 0 --buckets -1
+# Decimal everywhere: --cpus reads 010 as 10, so --buckets must not read it
+# as octal 8 (a power of two) and attach.
+row "attach: --buckets 010 is decimal 10"  $U "--buckets '?0*10'?"                      attach "$V" --cpus 0 --buckets 010
+row "attach: --buckets 1 < 2 CPUs"         $U "--buckets 1 is fewer than the 2 target CPUs" attach "$V" --cpus 0-1 --buckets 1
+row "attach: --qsize 0"                    $U "--qsize '0' is out of range"             attach "$V" --cpus 0 --qsize 0
+row "attach: --qsize 4 (below 8)"          $U "--qsize '4' is out of range: give 8"     attach "$V" --cpus 0 --qsize 4
+row "attach: --qsize 20000 (above 16384)"  $U "--qsize '20000' is out of range.*16384"  attach "$V" --cpus 0 --qsize 20000
+row "attach: --hash bogus"                 $U "--hash mode 'bogus'"                     attach "$V" --cpus 0 --hash bogus
+row "attach: --stage2 bogus"               $U "--stage2 program 'bogus'"                attach "$V" --cpus 0 --stage2 bogus
+row "attach: --xdp-mode bogus"             $U "--xdp-mode 'bogus'"                      attach "$V" --cpus 0 --xdp-mode bogus
+row "attach: --fallback bogus"             $U "--fallback 'bogus'"                      attach "$V" --cpus 0 --fallback bogus
+row "attach: --fallback cpu:x"             $U "--fallback CPU 'x' is not a decimal whole number" attach "$V" --cpus 0 --fallback cpu:x
+row "attach: --fallback cpu:9999"          $U "--fallback CPU '9999' is out of range"   attach "$V" --cpus 0 --fallback cpu:9999
+[[ -n $OFFLINE ]] || skip_reason="all $CS_MAX_CPUS CPUs are online"
+row "attach: --fallback cpu:$OFFLINE (offline)" $U "--fallback.*CPU $OFFLINE is not online" attach "$V" --cpus 0 --fallback "cpu:${OFFLINE:-0}"
+skip_reason=""
+# Fails after load and pinning began: lo has no native XDP.
+row "attach: --xdp-mode native on lo rolls back" $F "lo: native XDP attach refused.*--xdp-mode skb" attach lo --cpus 0 --xdp-mode native
+row "detach: not attached"                 $F "$V: cpusteer is not attached"           detach "$V"
+row "detach: no interface"                 $U "give exactly one interface"              detach
+row "status: IFACE not attached"           $F "$V: cpusteer is not attached"           status "$V"
+row "status --json: IFACE not attached"    $F "$V: cpusteer is not attached"           status --json "$V"
+row "status: two interfaces"               $U "at most one interface"                   status "$V" lo
+row "stats: --interval 0"                  $U "--interval '0' is out of range"          stats --interval 0
+row "stats: --interval abc"                $U "--interval 'abc' is not a number"        stats --interval abc
+row "stats: --count 0"                     $U "--count '0' is out of range"             stats --count 0
+row "stats: IFACE not attached"            $F "$V: cpusteer is not attached"           stats "$V" --count 1 --interval 0.1
+row "classify: no --pcap"                  $U "--pcap FILE is required"                 classify --cpus 0
+row "classify: both IFACE and --cpus"      $U "IFACE .* or --cpus LIST, not both" classify --pcap "$not_pcap" "$V" --cpus 0
+row "classify: neither IFACE nor --cpus"   $U "against: IFACE .* or --cpus LIST" classify --pcap "$not_pcap"
+row "classify: --key of 16 hex digits"     $U "--key '$bad_key' is not 32 hex digits"   classify --pcap "$not_pcap" --cpus 0 --key "$bad_key"
+row "classify: --hash with IFACE"          $U "--hash, --buckets and --key go with --cpus" classify --pcap "$not_pcap" "$V" --hash l3
+row "classify: pcap does not exist"        $F "$no_pcap.*No such file"                  classify --pcap "$no_pcap" --cpus 0
+row "classify: file is not a pcap"         $F "pcap $not_pcap: .*format"             classify --pcap "$not_pcap" --cpus 0
+row "unknown command"                      $U "unknown command 'bogus'"                 bogus
+row "ambiguous prefix 's'"                 $U "'s' is ambiguous.*'status'.*'stats'"     s
+row "unknown prefix 'zz'"                  $U "unknown command 'zz'"                    zz
+row "no command"                           $U "Usage: cpusteer"
+row "unknown global option"                $U "unknown global option '--bogus'"         --bogus attach "$V" --cpus 0
+row "help for an unknown command"          $U "unknown command 'bogus'"                 help bogus
+
+# --- Help at every level -----------------------------------------------------
+
+# Every command the top-level help lists, so a new one is covered too.
+COMMANDS=()
+while read -r name _; do
+	COMMANDS+=("$name")
+done < <("$CPUSTEER" --help 2> /dev/null |
+	 sed -n '/^Commands:/,/^$/{/^  [a-z]/p}')
+
+HELP_DESC=()
+HELP_RE=()
+HELP_ARGS=()
+
+help_row()
+{
+	HELP_DESC+=("$1")
+	HELP_RE+=("$2")
+	shift 2
+	HELP_ARGS+=("$(quote_args "$@")")
+}
+
+help_row "--help"            "^Usage: cpusteer "   --help
+help_row "-h"                "^Usage: cpusteer "   -h
+help_row "help"              "^Usage: cpusteer "   help
+for c in "${COMMANDS[@]}"; do
+	help_row "$c --help" "^Usage: cpusteer $c " "$c" --help
+done
+help_row "help attach"       "^Usage: cpusteer attach " help attach
+help_row "att --help (prefix)" "^Usage: cpusteer attach " att --help
+
+# --- Run -----------------------------------------------------------------------
+
+N_FOREIGN=6
+ktap_plan $((1 + ${#HELP_DESC[@]} + ${#CASE_DESC[@]} + N_FOREIGN))
+
+# The help list itself: a broken --help would otherwise shrink the plan.
+if [[ ${#COMMANDS[@]} -ge 6 ]]; then
+	ktap_ok "top-level help lists ${#COMMANDS[@]} commands"
+else
+	ktap_not_ok "top-level help lists ${#COMMANDS[@]} commands" \
+		"want attach, detach, status, stats, classify and bench"
+fi
+
+for i in "${!HELP_DESC[@]}"; do
+	eval "args=(${HELP_ARGS[i]})"
+	last_cmd="${HELP_ARGS[i]}"
+	cs_host "${args[@]}"
+	why=""
+	[[ $cs_rc -eq $EXIT_OK ]] || why+="exit $cs_rc, want $EXIT_OK; "
+	grep -Eq -- "${HELP_RE[i]}" "$cs_out" ||
+		why+="stdout does not match /${HELP_RE[i]}/; "
+	result "help: ${HELP_DESC[i]}" "$why"
+done
+
+for i in "${!CASE_DESC[@]}"; do
+	if [[ -n ${CASE_SKIP[i]} ]]; then
+		ktap_skip "${CASE_DESC[i]}" "${CASE_SKIP[i]}"
+		continue
+	fi
+	eval "args=(${CASE_ARGS[i]})"
+	last_cmd="${CASE_ARGS[i]}"
+	cs "${args[@]}"
+	why=$(expect "${CASE_RC[i]}" "${CASE_RE[i]}")
+	why+=$(leftovers "$VETH_B")
+	why+=$(leftovers lo)
+	result "${CASE_DESC[i]}" "$why" || restore
+done
+
+# --- A program cpusteer did not attach ---------------------------------------
+
+# foreign_skip FIRST LAST: skip those entries of FOREIGN_DESC.
+foreign_skip()
+{
+	local i
+
+	for ((i = $1; i <= $2; i++)); do
+		ktap_skip "foreign XDP program: ${FOREIGN_DESC[i]}" \
+			"$foreign_why"
+	done
+}
+
+FOREIGN_DESC=(
+	"attach without --force is refused and keeps it"
+	"attach --force replaces it"
+	"status --json shows the forced attachment"
+	"a second attach is refused and changes nothing"
+	"detach leaves no XDP program and no pins"
+	"lo: --force with a failing native attach puts it back"
+)
+
+foreign_tests()
+{
+	local id id2 why
+
+	if ! attach_foreign "$VETH_B"; then
+		foreign_skip 0 4
+		return
+	fi
+	id=$(xdp_prog_id "$VETH_B")
+
+	last_cmd="attach $VETH_B --cpus 0"
+	cs attach "$VETH_B" --cpus 0
+	why=$(expect "$EXIT_FAIL" "XDP program id $id .*--force")
+	id2=$(xdp_prog_id "$VETH_B")
+	[[ $id2 == "$id" ]] ||
+		why+="XDP program on $VETH_B is '$id2', want the foreign $id; "
+	[[ ! -e $PIN_ROOT/$VETH_B ]] || why+="$PIN_ROOT/$VETH_B exists; "
+	result "foreign XDP program: ${FOREIGN_DESC[0]}" "$why"
+
+	last_cmd="attach $VETH_B --cpus 0 --force"
+	cs attach "$VETH_B" --cpus 0 --force
+	why=""
+	[[ $cs_rc -eq $EXIT_OK ]] || why+="exit $cs_rc, want $EXIT_OK; "
+	id2=$(xdp_prog_id "$VETH_B")
+	[[ -n $id2 && $id2 != "$id" ]] ||
+		why+="XDP program on $VETH_B is '$id2', want a new one; "
+	[[ -d $PIN_ROOT/$VETH_B ]] || why+="$PIN_ROOT/$VETH_B missing; "
+	result "foreign XDP program: ${FOREIGN_DESC[1]}" "$why"
+
+	last_cmd="status --json $VETH_B"
+	cs status --json "$VETH_B"
+	why=""
+	[[ $cs_rc -eq $EXIT_OK ]] || why+="exit $cs_rc, want $EXIT_OK; "
+	grep -Eq "\"ifname\": *\"$VETH_B\"" "$cs_out" ||
+		why+="no \"ifname\": \"$VETH_B\"; "
+	grep -Eq "\"prog_id\": *$id2\b" "$cs_out" ||
+		why+="no \"prog_id\": $id2 (the program on the link); "
+	grep -Eq "\"xdp_mode\": *\"native\"" "$cs_out" ||
+		why+="no \"xdp_mode\": \"native\"; "
+	result "foreign XDP program: ${FOREIGN_DESC[2]}" "$why"
+
+	last_cmd="attach $VETH_B --cpus 1 --force"
+	cs attach "$VETH_B" --cpus 1 --force
+	why=$(expect "$EXIT_FAIL" "$VETH_B: cpusteer is already attached.*detach")
+	[[ $(xdp_prog_id "$VETH_B") == "$id2" ]] ||
+		why+="XDP program on $VETH_B changed from $id2; "
+	[[ -d $PIN_ROOT/$VETH_B ]] || why+="$PIN_ROOT/$VETH_B removed; "
+	result "foreign XDP program: ${FOREIGN_DESC[3]}" "$why"
+
+	last_cmd="detach $VETH_B"
+	cs detach "$VETH_B"
+	why=""
+	[[ $cs_rc -eq $EXIT_OK ]] || why+="exit $cs_rc, want $EXIT_OK; "
+	why+=$(leftovers "$VETH_B")
+	result "foreign XDP program: ${FOREIGN_DESC[4]}" "$why" || restore
+}
+
+# --force takes the foreign program off before attaching; when the attach
+# then fails (lo has no native XDP) the same program must be back.
+foreign_rollback_test()
+{
+	local id id2 why
+
+	if ! attach_foreign lo; then
+		foreign_skip 5 5
+		return
+	fi
+	id=$(xdp_prog_id lo)
+	last_cmd="attach lo --cpus 0 --force --xdp-mode native"
+	cs attach lo --cpus 0 --force --xdp-mode native
+	why=$(expect "$EXIT_FAIL" "lo: native XDP attach refused")
+	id2=$(xdp_prog_id lo)
+	[[ $id2 == "$id" ]] ||
+		why+="XDP program on lo is '$id2', want the foreign $id back; "
+	[[ ! -e $PIN_ROOT/lo ]] || why+="$PIN_ROOT/lo exists; "
+	result "foreign XDP program: ${FOREIGN_DESC[5]}" "$why"
+	restore
+}
+
+foreign_tests
+foreign_rollback_test
+
+ktap_finish
