@@ -227,7 +227,7 @@ static int bench_run(const struct bench_args *a)
 		return err;
 	/* Both programs on one CPU: the comparison is what matters. */
 	CPU_ZERO(&set);
-	CPU_SET(cfg.cpus.cpu[0], &set);
+	CPU_SET(cfg.cpus.cpu[cfg.cpus.n - 1], &set);
 	sched_setaffinity(0, sizeof(set), &set);
 
 	err = cs_steer_load(&cfg, &skel);

@@ -153,6 +153,8 @@ static int classify_parse(int argc, char **argv, struct classify_args *a)
 		cs_err("--hash, --buckets and --key go with --cpus; IFACE brings its own");
 		return -EINVAL;
 	}
+	if (a->have_cpus && cs_cpus_check_online("--cpus", &cfg->cpus))
+		return -EINVAL;
 	return 0;
 }
 
@@ -175,8 +177,6 @@ static int classify_load(struct classify_args *a, struct cpusteer_bpf **skel)
 		cfg->reuse_cpu_map_fd = att.cpu_map_fd;
 		cfg->reuse_table_fd = att.table_fd;
 	} else {
-		if (cs_cpus_check_online("--cpus", &cfg->cpus))
-			return -EINVAL;
 		if (!a->have_key && cs_key_random(cfg->params.key))
 			return -EIO;
 		cfg->qsize = CLASSIFY_QSIZE;
