@@ -39,6 +39,15 @@ int cs_attachment_names(char names[][IF_NAMESIZE], int max)
 	return n;
 }
 
+int cs_attachment_select(const char *only, char names[][IF_NAMESIZE],
+			 int max)
+{
+	if (!only)
+		return cs_attachment_names(names, max);
+	snprintf(names[0], IF_NAMESIZE, "%s", only);
+	return 1;
+}
+
 /* The stage-1 parameters live in the program's .rodata map. */
 static int read_params(struct cs_attachment *a)
 {

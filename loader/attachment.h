@@ -33,6 +33,9 @@ struct cs_attachment {
 
 /* Every attached interface: names from the pin directory, sorted. */
 int cs_attachment_names(char names[][IF_NAMESIZE], int max);
+/* @only if given (checked later, by opening it), else every attachment. */
+int cs_attachment_select(const char *only, char names[][IF_NAMESIZE],
+			 int max);
 /* Errors are reported (naming IFACE and what to do) and returned. */
 int cs_attachment_open(const char *ifname, struct cs_attachment *a);
 void cs_attachment_close(struct cs_attachment *a);

@@ -192,12 +192,7 @@ static int stats_run(const char *only, double interval, __u32 count)
 	struct watched *w;
 	int i, n, opened = 0, err = 0;
 
-	if (only) {
-		n = 1;
-		snprintf(names[0], IF_NAMESIZE, "%s", only);
-	} else {
-		n = cs_attachment_names(names, CS_MAX_WATCHED);
-	}
+	n = cs_attachment_select(only, names, CS_MAX_WATCHED);
 	if (n <= 0) {
 		cs_err("cpusteer is not attached to any interface: nothing to show ('cpusteer attach --help')");
 		return -ENOENT;

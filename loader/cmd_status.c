@@ -94,12 +94,7 @@ static int status_run(const char *only)
 	struct cs_attachment a;
 	int i, n, err = 0;
 
-	if (only) {
-		n = 1;
-		snprintf(names[0], IF_NAMESIZE, "%s", only);
-	} else {
-		n = cs_attachment_names(names, CS_MAX_ATTACHMENTS);
-	}
+	n = cs_attachment_select(only, names, CS_MAX_ATTACHMENTS);
 	for (i = 0; i < n; i++) {
 		if (cs_attachment_open(names[i], &a)) {
 			err = -ENOENT;
