@@ -126,6 +126,15 @@ require_btf()
 		ktap_exit_skip "kernel has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)"
 }
 
+# require_cpumap: skip where the kernel has no BPF_MAP_TYPE_CPUMAP.
+require_cpumap()
+{
+	require_cmd bpftool
+	bpftool feature probe kernel 2> /dev/null |
+		grep -q "map_type cpumap is available" ||
+		ktap_exit_skip "kernel has no BPF_MAP_TYPE_CPUMAP (CONFIG_BPF_SYSCALL, 4.15+)"
+}
+
 require_cmd()
 {
 	local cmd

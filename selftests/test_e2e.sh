@@ -17,6 +17,7 @@ TIMEOUT=20		# seconds, per receiver
 
 require_root
 require_btf
+require_cpumap
 require_cmd ip ethtool nsenter jq timeout
 [[ -x $CPUSTEER ]] || ktap_exit_skip "no cpusteer binary at $CPUSTEER (run make)"
 [[ -x $UDP_FLOWS ]] || ktap_exit_skip "no udp_flows at $UDP_FLOWS (run make -C selftests)"

@@ -222,6 +222,7 @@ ktap_header
 	ktap_exit_skip "cpusteer binary not found at $CPUSTEER (run make)"
 require_root
 require_btf
+require_cpumap
 require_cmd ip nsenter timeout grep sed
 bpffs_mounted || ktap_exit_skip "bpffs is not mounted on /sys/fs/bpf and mounting it failed"
 
