@@ -258,44 +258,23 @@ static int pin_maps(struct cpusteer_bpf *skel, const char *ifname)
 	return 0;
 }
 
-static int attach_tracing(struct cpusteer_bpf *skel, const char *ifname)
+static int pin_tracing(struct cpusteer_bpf *skel, const char *ifname)
 {
-	struct { struct bpf_program *prog; enum cs_pin pin; } progs[] = {
-		{ skel->progs.cs_trace_enqueue, CS_PIN_TRACE_ENQUEUE },
-		{ skel->progs.cs_trace_redirect_err, CS_PIN_TRACE_REDIRECT_ERR },
+	static const enum cs_pin pins[CS_TRACE_LINKS] = {
+		CS_PIN_TRACE_ENQUEUE, CS_PIN_TRACE_REDIRECT_ERR,
 	};
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-	struct bpf_link *link;
+	struct bpf_link *links[CS_TRACE_LINKS];
 	char path[512];
-	size_t i;
-	int err;
+	int i, err;
 
-	/* The tracepoints fire for every cpumap: filter on ours. */
-	err = bpf_obj_get_info_by_fd(bpf_map__fd(skel->maps.cs_cpu_map),
-				     &info, &len);
-	if (err)
-		return -errno;
-	skel->bss->cs_cpumap_id = info.id;
-
-	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		link = bpf_program__attach(progs[i].prog);
-		if (!link) {
-			err = -errno;
-			cs_err("cannot attach %s: %s",
-			       bpf_program__section_name(progs[i].prog),
-			       strerror(-err));
-			return err;
-		}
-		cs_pin_path(path, sizeof(path), ifname, progs[i].pin);
-		err = bpf_link__pin(link, path);
-		bpf_link__destroy(link);	/* the pin holds it now */
-		if (err) {
+	err = cs_steer_attach_tracing(skel, links);
+	for (i = 0; i < CS_TRACE_LINKS; i++) {
+		cs_pin_path(path, sizeof(path), ifname, pins[i]);
+		if (!err && (err = bpf_link__pin(links[i], path)))
 			cs_err("cannot pin %s: %s", path, strerror(-err));
-			return err;
-		}
+		bpf_link__destroy(links[i]);	/* a pin holds it now */
 	}
-	return 0;
+	return err;
 }
 
 static int attach_xdp(struct cpusteer_bpf *skel, const struct attach_args *a)
@@ -363,7 +342,7 @@ static int attach_run(struct attach_args *a)
 		goto err_destroy;
 	err = pin_maps(skel, a->ifname);
 	if (!err)
-		err = attach_tracing(skel, a->ifname);
+		err = pin_tracing(skel, a->ifname);
 	if (!err && foreign)
 		err = evict_foreign(a, foreign, &old_fd, &old_flags);
 	if (err)

@@ -244,3 +244,39 @@ err_destroy:
 	cpusteer_bpf__destroy(skel);
 	return err;
 }
+
+int cs_steer_attach_tracing(struct cpusteer_bpf *skel,
+			    struct bpf_link *links[CS_TRACE_LINKS])
+{
+	struct bpf_program *progs[CS_TRACE_LINKS] = {
+		skel->progs.cs_trace_enqueue,
+		skel->progs.cs_trace_redirect_err,
+	};
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int i, err = 0;
+
+	memset(links, 0, CS_TRACE_LINKS * sizeof(links[0]));
+	/* The tracepoints fire for every cpumap: filter on ours. */
+	if (bpf_obj_get_info_by_fd(bpf_map__fd(skel->maps.cs_cpu_map), &info,
+				   &len)) {
+		err = -errno;
+		cs_err("cannot read the cpumap's id: %s", strerror(errno));
+		return err;
+	}
+	skel->bss->cs_cpumap_id = info.id;
+	for (i = 0; i < CS_TRACE_LINKS; i++) {
+		links[i] = bpf_program__attach(progs[i]);
+		if (links[i])
+			continue;
+		err = -errno;
+		cs_err("cannot attach %s: %s",
+		       bpf_program__section_name(progs[i]), strerror(-err));
+		while (i--) {
+			bpf_link__destroy(links[i]);
+			links[i] = NULL;
+		}
+		break;
+	}
+	return err;
+}

@@ -13,6 +13,10 @@
 #include "cpus.h"
 
 struct cpusteer_bpf;
+struct bpf_link;
+
+/* tp_btf/xdp_cpumap_enqueue (ring-full drops), tp_btf/xdp_redirect_err */
+#define CS_TRACE_LINKS	2
 
 enum cs_stage2 {
 	CS_STAGE2_PASS = 0,
@@ -51,6 +55,13 @@ int cs_key_parse(const char *s, __u64 key[2]);
  * On failure nothing is left loaded.
  */
 int cs_steer_load(const struct cs_steer_cfg *cfg, struct cpusteer_bpf **out);
+/*
+ * Attach the tracepoint counters, filtered to this object's cpumap (they
+ * fire for every cpumap). Needs cfg.tracing at load. On success the caller
+ * owns @links (pin or destroy them); on failure none is left.
+ */
+int cs_steer_attach_tracing(struct cpusteer_bpf *skel,
+			    struct bpf_link *links[CS_TRACE_LINKS]);
 /* Point @bucket at @cpu (its counters restart at zero): one map update. */
 int cs_bucket_set(int table_fd, __u32 bucket, __u32 cpu);
 /* Bucket i -> cpus[i % n]: an even round-robin spread. */

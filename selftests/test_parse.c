@@ -6,7 +6,9 @@
  * extract, with the same keyed hash (include/cs_hash.h), so a case fails if
  * the parser reads a wrong field, a wrong offset or ports it must not read.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -486,6 +488,78 @@ out:
 	return ok;
 }
 
+static __u64 sum_reason(int stats_fd, __u32 reason)
+{
+	int ncpus = libbpf_num_possible_cpus(), i;
+	struct cs_stats *st = calloc(ncpus, sizeof(*st));
+	__u64 sum = 0;
+	__u32 zero = 0;
+
+	if (st && !bpf_map_lookup_elem(stats_fd, &zero, st))
+		for (i = 0; i < ncpus; i++)
+			sum += st[i].reason[reason];
+	free(st);
+	return sum;
+}
+
+/*
+ * Ring-full drops are counted: all targets on the CPU this test runs on,
+ * an 8-frame ring, and live frames in batches of 64 with bottom halves
+ * off, so the target's kthread cannot drain the ring until a batch ends.
+ * Every frame must then be either run by stage 2 or counted as a
+ * cpumap_drop by the tp_btf/xdp_cpumap_enqueue program: nothing unseen.
+ */
+static bool check_ring_drops(void)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 100 * LIVE_FRAMES,
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES, .batch_size = 64);
+	struct bpf_link *links[CS_TRACE_LINKS] = {};
+	__u64 ran = 0, dropped = 0, frames = 100 * LIVE_FRAMES;
+	struct cpusteer_bpf *skel;
+	struct cs_steer_cfg cfg;
+	struct cs_frame_spec s;
+	int i, tries, fd;
+	cpu_set_t set;
+	__u8 buf[128];
+	bool ok = false;
+
+	cs_steer_cfg_init(&cfg);
+	cs_key_random(cfg.params.key);
+	cfg.cpus.n = 1;
+	cfg.cpus.cpu[0] = targets.cpu[0];
+	cfg.qsize = 8;
+	cfg.stage2 = CS_STAGE2_DROP;
+	cfg.tracing = true;
+	CPU_ZERO(&set);
+	CPU_SET(cfg.cpus.cpu[0], &set);
+	if (sched_setaffinity(0, sizeof(set), &set) ||
+	    cs_steer_load(&cfg, &skel))
+		return false;
+	if (cs_steer_attach_tracing(skel, links))
+		goto out;
+	cs_frame_spec_init(&s);
+	opts.data_in = buf;
+	opts.data_size_in = cs_frame_build(&s, buf, sizeof(buf));
+	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.cs_steer),
+				   &opts))
+		goto out;
+	fd = bpf_map__fd(skel->maps.cs_stats);
+	for (tries = 0; tries < 100 && ran + dropped < frames; tries++) {
+		usleep(10000);
+		ran = sum_reason(fd, CS_REASON_STAGE2_DROP);
+		dropped = sum_reason(fd, CS_REASON_CPUMAP_DROP);
+	}
+	ktap_print_msg("%llu live frames into an 8-frame ring: stage 2 ran %llu, cpumap_drop %llu",
+		       (unsigned long long)frames, (unsigned long long)ran,
+		       (unsigned long long)dropped);
+	ok = dropped > 0 && ran + dropped == frames;
+out:
+	for (i = 0; i < CS_TRACE_LINKS; i++)
+		bpf_link__destroy(links[i]);
+	cpusteer_bpf__destroy(skel);
+	return ok;
+}
+
 int main(void)
 {
 	struct cpusteer_bpf *skel;
@@ -501,7 +575,7 @@ int main(void)
 		ktap_exit_skip("cannot read the online CPUs");
 
 	ktap_print_header();
-	ktap_set_plan(NCASES + 13);
+	ktap_set_plan(NCASES + 14);
 	if (load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &skel))
 		ktap_exit_skip("the stage-1 program does not load here");
 	for (i = 0; i < NCASES; i++)
@@ -535,5 +609,7 @@ int main(void)
 		ktap_test_fail("live frames reach stage 2 on the target CPUs");
 	else
 		ktap_test_pass("live frames reach stage 2 on the target CPUs");
+	ktap_test_result(check_ring_drops(),
+			 "ring-full drops are counted: stage 2 + cpumap_drop == frames");
 	ktap_finished();
 }
