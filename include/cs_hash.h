@@ -37,39 +37,29 @@ struct cs_flow {
 };
 
 /*
- * Keyed hash: the flow is two 64-bit words, each multiplied by a random odd
- * 64-bit key word and summed (vector multiply-shift, keyed by its
- * multipliers), then one xorshift-multiply round, and the bucket is taken
- * from the TOP bits, which depend on every input bit. The round matters:
- * the sum alone is linear, so flows whose ports count up (ephemeral ports,
- * generators) would land in buckets that step by a constant and, with an
- * even step, all on the same CPU. Three multiplies in all: the cheapest
- * keyed hash we found that spreads such flows (SipHash would cost several
- * times the stage-1 budget); it is not meant as a PRF.
+ * Keyed hash. Each endpoint becomes one 64-bit word (protocol, address,
+ * port), each word is multiplied by a random odd 64-bit key word and the
+ * products are summed (vector multiply-shift, keyed by its multipliers);
+ * one xorshift-multiply round follows, and the bucket is taken from the TOP
+ * bits, which depend on every input bit. Symmetric modes use one multiplier
+ * for both endpoints: the sum then does not depend on which endpoint is the
+ * source, with no branch to order them, and each address stays paired with
+ * its own port.
  *
- * Symmetric modes order each pair (addresses, ports) first, so A->B and
- * B->A produce the same words. (A branch-free (a + b, a ^ b) pairing was
- * tried: no faster within this machine's noise, and it spread counting
- * ports visibly worse.)
+ * The round matters: the sum alone is linear, so flows whose ports count up
+ * (ephemeral ports, generators) would land in buckets that step by a
+ * constant and, with an even step, all on the same CPU. Three multiplies in
+ * all: the cheapest keyed hash we found that spreads such flows (SipHash
+ * would cost several times the stage-1 budget); it is not meant as a PRF.
  */
 CS_INLINE __u64 cs_hash_flow(const struct cs_flow *f, __u64 k0, __u64 k1,
 			     int symmetric)
 {
-	__u64 a = f->src, b = f->dst, pa = f->sport, pb = f->dport, t, h;
+	__u64 src = f->proto << 48 | f->src << 16 | f->sport;
+	__u64 dst = f->proto << 48 | f->dst << 16 | f->dport;
+	__u64 h;
 
-	if (symmetric) {
-		if (a > b) {
-			t = a;
-			a = b;
-			b = t;
-		}
-		if (pa > pb) {
-			t = pa;
-			pa = pb;
-			pb = t;
-		}
-	}
-	h = (a << 32 | b) * k0 + (pa << 48 | pb << 32 | f->proto) * k1;
+	h = src * k0 + dst * (symmetric ? k0 : k1);
 	h ^= h >> 32;
 	return h * CS_HASH_MIX;
 }

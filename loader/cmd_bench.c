@@ -31,13 +31,14 @@ enum {
 };
 
 #define BENCH_REPEAT	2000000	/* long enough that one syscall vanishes */
-#define BENCH_RUNS	5
+#define BENCH_RUNS	9
+#define BENCH_MAX_RUNS	100
 
 static const struct cs_option bench_opts[] = {
 	{ "repeat", required_argument, OPT_REPEAT, "N",
 	  "frames per run, 1000000 or more (default 2000000)" },
 	{ "runs", required_argument, OPT_RUNS, "N",
-	  "runs per program and frame; the best counts (default 5)" },
+	  "runs per program and frame (default 9)" },
 	{ "hash", required_argument, OPT_HASH, "MODE",
 	  "hash mode to measure (default l4-sym)" },
 	{ "json", no_argument, CS_OPT_JSON, NULL, "print JSON" },
@@ -53,8 +54,9 @@ const struct cs_command cs_cmd_bench = {
 	.details =
 "Runs IPv4/UDP, IPv4/TCP, IPv6/TCP and VLAN IPv4/UDP frames through the\n"
 "stage-1 program (counters included) and through a program that only calls\n"
-"bpf_redirect_map(), and prints ns/frame and the ratio. The machine's noise\n"
-"moves both; compare the ratio.\n",
+"bpf_redirect_map(), and prints the best ns/frame of each, their ratio, and\n"
+"the median of the per-run ratios (each run times both programs back to\n"
+"back, so it cancels the machine's drift between runs). Compare ratios.\n",
 	.opts = bench_opts,
 };
 
@@ -139,21 +141,39 @@ struct bench_args {
 	__u32 repeat, runs, mode;
 };
 
+/*
+ * Best of the runs for each program, and the median of the per-run ratios:
+ * each run times the two programs back to back, so a ratio of one run sees
+ * the same machine state on both sides, which the best-vs-best ratio does
+ * not when the machine's speed drifts between runs.
+ */
+struct bench_result {
+	double best[2];		/* ns: reference, cpusteer */
+	double median_ratio;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static int bench_frame(const struct bench_args *a, int ref_fd, int cs_fd,
-		       const struct bench_frame *f, double best[2])
+		       const struct bench_frame *f, struct bench_result *res)
 {
 	int fds[2] = { ref_fd, cs_fd };
+	double ns[2], ratio[BENCH_MAX_RUNS];
 	__u32 run, i, ret;
-	double ns;
 
-	best[0] = best[1] = 1e12;
+	res->best[0] = res->best[1] = 1e12;
 	for (run = 0; run < a->runs; run++) {
 		for (i = 0; i < 2; i++) {
-			ns = run_once(fds[i], f, a->repeat, &ret);
-			if (ns < 0) {
+			ns[i] = run_once(fds[i], f, a->repeat, &ret);
+			if (ns[i] < 0) {
 				cs_err("test run of %s failed: %s", f->name,
-				       strerror((int)-ns));
-				return (int)ns;
+				       strerror((int)-ns[i]));
+				return (int)ns[i];
 			}
 			if (ret != XDP_REDIRECT) {
 				cs_err("%s: %s returned %u, not XDP_REDIRECT: the measurement would not be of the redirect path",
@@ -161,28 +181,33 @@ static int bench_frame(const struct bench_args *a, int ref_fd, int cs_fd,
 				       ret);
 				return -EINVAL;
 			}
-			if (ns < best[i])
-				best[i] = ns;
+			if (ns[i] < res->best[i])
+				res->best[i] = ns[i];
 		}
+		ratio[run] = ns[1] / ns[0];
 	}
+	qsort(ratio, a->runs, sizeof(ratio[0]), cmp_double);
+	res->median_ratio = ratio[a->runs / 2];
 	return 0;
 }
 
 static void report(const struct bench_args *a, struct bench_frame *frames,
-		   double (*best)[2], int n)
+		   const struct bench_result *res, int n)
 {
 	struct json_object *arr;
 	int i;
 
 	if (!cs_json) {
-		printf("stage-1 cost, BPF_PROG_TEST_RUN, repeat %u, best of %u, hash %s\n",
+		printf("stage-1 cost, BPF_PROG_TEST_RUN, repeat %u, %u runs, hash %s\n",
 		       a->repeat, a->runs, cs_hash_mode_names[a->mode]);
-		printf("%-16s %8s %14s %12s %8s\n", "frame", "bytes",
-		       "bare-redirect", "cpusteer", "ratio");
+		printf("%-16s %6s %14s %12s %11s %13s\n", "frame", "bytes",
+		       "bare-redirect", "cpusteer", "best/best",
+		       "median-ratio");
 		for (i = 0; i < n; i++)
-			printf("%-16s %8zu %11.2f ns %9.2f ns %7.3fx\n",
-			       frames[i].name, frames[i].len, best[i][0],
-			       best[i][1], best[i][1] / best[i][0]);
+			printf("%-16s %6zu %11.0f ns %9.0f ns %10.3fx %12.3fx\n",
+			       frames[i].name, frames[i].len, res[i].best[0],
+			       res[i].best[1], res[i].best[1] / res[i].best[0],
+			       res[i].median_ratio);
 		return;
 	}
 	arr = json_object_new_array();
@@ -194,11 +219,13 @@ static void report(const struct bench_args *a, struct bench_frame *frames,
 		json_object_object_add(o, "hash", json_object_new_string(
 					cs_hash_mode_names[a->mode]));
 		json_object_object_add(o, "bare_redirect_ns",
-				       json_object_new_double(best[i][0]));
+				       json_object_new_double(res[i].best[0]));
 		json_object_object_add(o, "cpusteer_ns",
-				       json_object_new_double(best[i][1]));
+				       json_object_new_double(res[i].best[1]));
 		json_object_object_add(o, "ratio", json_object_new_double(
-					best[i][1] / best[i][0]));
+					res[i].best[1] / res[i].best[0]));
+		json_object_object_add(o, "median_ratio",
+				json_object_new_double(res[i].median_ratio));
 		json_object_array_add(arr, o);
 	}
 	printf("%s\n", json_object_to_json_string_ext(arr,
@@ -212,7 +239,7 @@ static int bench_run(const struct bench_args *a)
 	struct ref_redirect_bpf *ref = NULL;
 	struct cpusteer_bpf *skel = NULL;
 	struct cs_steer_cfg cfg;
-	double best[4][2];
+	struct bench_result res[4];
 	cpu_set_t set;
 	int i, err;
 
@@ -240,9 +267,9 @@ static int bench_run(const struct bench_args *a)
 	for (i = 0; i < 4 && !err; i++)
 		err = bench_frame(a, bpf_program__fd(ref->progs.ref_redirect),
 				  bpf_program__fd(skel->progs.cs_steer),
-				  &frames[i], best[i]);
+				  &frames[i], &res[i]);
 	if (!err)
-		report(a, frames, best, 4);
+		report(a, frames, res, 4);
 out:
 	ref_redirect_bpf__destroy(ref);
 	cpusteer_bpf__destroy(skel);
@@ -261,7 +288,8 @@ int cmd_bench(int argc, char **argv)
 					   100000000, &a.repeat);
 			break;
 		case OPT_RUNS:
-			err = cs_parse_u32("--runs", optarg, 1, 100, &a.runs);
+			err = cs_parse_u32("--runs", optarg, 1, BENCH_MAX_RUNS,
+					   &a.runs);
 			break;
 		case OPT_HASH:
 			err = cs_parse_enum("--hash mode", optarg,
