@@ -25,9 +25,10 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUTPUT) -Iloader \
 	    $(shell pkg-config --cflags json-c 2>/dev/null)
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -lm
 
-BPF_OBJS   := $(OUTPUT)/cpusteer.bpf.o $(OUTPUT)/ref_redirect.bpf.o
+BPF_OBJS   := $(OUTPUT)/cpusteer.bpf.o $(OUTPUT)/ref_redirect.bpf.o \
+	      $(OUTPUT)/gen.bpf.o
 SKELS      := $(BPF_OBJS:.bpf.o=.skel.h)
 LOADER_OBJS := $(patsubst loader/%.c,$(OUTPUT)/loader/%.o,$(wildcard loader/*.c))
 LIB_OBJS   := $(filter-out $(OUTPUT)/loader/main.o,$(LOADER_OBJS))

@@ -11,6 +11,7 @@ int cmd_status(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
 
 extern const struct cs_command cs_cmd_attach;
 extern const struct cs_command cs_cmd_detach;
@@ -18,6 +19,7 @@ extern const struct cs_command cs_cmd_status;
 extern const struct cs_command cs_cmd_stats;
 extern const struct cs_command cs_cmd_classify;
 extern const struct cs_command cs_cmd_bench;
+extern const struct cs_command cs_cmd_gen;
 
 /* Commands that touch BPF need root: say so before the kernel does. */
 int cs_require_root(void);

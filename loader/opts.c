@@ -123,3 +123,15 @@ int cs_parse_enum(const char *what, const char *s, const char *const *names,
 	cs_err("unknown %s '%s': choose one of %s", what, s, choices);
 	return -EINVAL;
 }
+
+int cs_parse_mac(const char *what, const char *s, __u8 mac[6])
+{
+	char tail;
+
+	if (sscanf(s, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx%c", &mac[0], &mac[1],
+		   &mac[2], &mac[3], &mac[4], &mac[5], &tail) == 6)
+		return 0;
+	cs_err("%s '%s' is not a MAC address such as 02:00:00:00:00:01",
+	       what, s);
+	return -EINVAL;
+}

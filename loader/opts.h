@@ -51,6 +51,7 @@ int cs_parse_u32(const char *what, const char *s, __u32 min, __u32 max,
 		 __u32 *out);
 int cs_parse_double(const char *what, const char *s, double min, double max,
 		    double *out);
+int cs_parse_mac(const char *what, const char *s, __u8 mac[6]);
 int cs_parse_enum(const char *what, const char *s, const char *const *names,
 		  unsigned int n, __u32 *out);
 

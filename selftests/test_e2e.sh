@@ -102,7 +102,7 @@ check_spread()
 }
 
 ktap_header
-ktap_plan 18
+ktap_plan 20
 
 ktap_check "attach native XDP on $VETH_B across CPUs $ONLINE" \
 	in_b "$CPUSTEER" attach "$VETH_B" --cpus "$ONLINE" --xdp-mode native
@@ -126,7 +126,45 @@ for fam in ipv4 ipv6; do
 	ktap_check "$fam: flows spread over the CPUs" check_spread $fam
 done
 
-total=$((2 * FLOWS * PACKETS))
+# cpusteer gen's live frames (BPF rewriting a template per packet) reach
+# the same sockets, paced so the receivers keep up: numbered, none lost,
+# none out of order, each flow on its predicted CPU.
+gen_live()
+{
+	local fam=$1 src=$2 dst=$3 rpid i v6=
+
+	[[ $fam == ipv6 ]] && v6=--ipv6
+	ip netns exec "$NS_B" timeout $((TIMEOUT + 5)) "$UDP_FLOWS" recv \
+		--src "$src" --dst "$dst" --flows $GEN_FLOWS \
+		--packets $GEN_PACKETS --timeout $TIMEOUT \
+		> "$TMP/gen-$fam.recv" 2> "$TMP/gen-$fam.err" &
+	rpid=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q listening "$TMP/gen-$fam.err" && break
+		sleep 0.1
+	done
+	nsenter --net="/run/netns/$NS_A" "$CPUSTEER" gen "$VETH_A" $v6 \
+		--src "$src" --dst "$dst" --dst-mac "$MAC_B" \
+		--flows $GEN_FLOWS --count $((GEN_FLOWS * GEN_PACKETS)) \
+		--rate 20000 --json > "$TMP/gen-$fam.json" || return 1
+	wait $rpid || return 1
+	jq -e '.sent == '$((GEN_FLOWS * GEN_PACKETS))' and .tx_errors == 0' \
+		"$TMP/gen-$fam.json" > /dev/null &&
+	jq -e -s 'length == '$GEN_FLOWS' and all(.[]; .received == '$GEN_PACKETS'
+		and .lost == 0 and .reordered == 0 and (.cpus | length) == 1)' \
+		"$TMP/gen-$fam.recv" > /dev/null || {
+		cat "$TMP/gen-$fam.json" "$TMP/gen-$fam.recv"
+		return 1
+	}
+}
+GEN_FLOWS=8
+GEN_PACKETS=500
+ktap_check "gen ipv4: $GEN_FLOWS live flows x $GEN_PACKETS arrive numbered, in order, none lost" \
+	gen_live ipv4 "$IP_A" "$IP_B"
+ktap_check "gen ipv6: $GEN_FLOWS live flows x $GEN_PACKETS arrive numbered, in order, none lost" \
+	gen_live ipv6 "$IP6_A" "$IP6_B"
+
+total=$((2 * FLOWS * PACKETS + 2 * GEN_FLOWS * GEN_PACKETS))
 ktap_check "stats count all $total datagrams as hashed and passed by stage 2" \
 	bash -c "nsenter --net=/run/netns/$NS_B $CPUSTEER stats $VETH_B --json \
 		--count 1 --interval 0.1 | jq -e '.reasons.hashed.total >= $total and

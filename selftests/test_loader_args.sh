@@ -340,6 +340,21 @@ row "classify: --key of 16 hex digits"     $U "--key '$bad_key' is not 32 hex di
 row "classify: --hash with IFACE"          $U "--hash, --buckets and --key go with --cpus" classify --pcap "$not_pcap" "$V" --hash l3
 row "classify: pcap does not exist"        $F "$no_pcap.*No such file"                  classify --pcap "$no_pcap" --cpus 0
 row "classify: file is not a pcap"         $F "pcap $not_pcap: .*format"             classify --pcap "$not_pcap" --cpus 0
+row "gen: no interface and no --pcap"     $U "give an interface to send through, or --pcap" gen
+row "gen: interface does not exist"        $U "interface 'nosuch0' does not exist"    gen nosuch0
+row "gen: zero flows"                      $U "--flows '0' is out of range"           gen --pcap "$tmp/g.pcap" --flows 0
+row "gen: too many flows"                  $U "--flows '2000000' is out of range"     gen --pcap "$tmp/g.pcap" --flows 2000000
+row "gen: negative rate"                   $U "--rate '-5' is out of range"           gen --pcap "$tmp/g.pcap" --rate -5
+row "gen: zero count"                      $U "--count '0' is out of range"           gen --pcap "$tmp/g.pcap" --count 0
+row "gen: unknown encapsulation"           $U "unknown --encap 'vxlan9': choose one of none" gen --pcap "$tmp/g.pcap" --encap vxlan9
+row "gen: bad distribution"                $U "--dist 'zipf:0': give uniform"         gen --pcap "$tmp/g.pcap" --dist zipf:0
+row "gen: elephants share of 1"            $U "--dist 'elephants:2:1': give uniform"  gen --pcap "$tmp/g.pcap" --dist elephants:2:1
+row "gen: as many elephants as flows"      $U "elephants:4 needs more than 4 flows"   gen --pcap "$tmp/g.pcap" --flows 4 --dist elephants:4:0.5
+row "gen: frame too small"                 $U "--size 60 does not fit"                gen --pcap "$tmp/g.pcap" --size 60
+row "gen: ipv6 with an ipv4 source"        $U "give two IPv6 addresses"               gen --pcap "$tmp/g.pcap" --ipv6 --src 10.0.0.1
+row "gen: vlan id 4095"                    $U "--vlan ID '4095' is out of range"      gen --pcap "$tmp/g.pcap" --vlan 4095
+row "gen: bad dst mac"                     $U "--dst-mac 'zz' is not a MAC"           gen --pcap "$tmp/g.pcap" --dst-mac zz
+row "gen: ports run past 65535"            $U "leave no room for 100 flows"           gen --pcap "$tmp/g.pcap" --sport 65500 --flows 100
 row "unknown command"                      $U "unknown command 'bogus'"                 bogus
 row "ambiguous prefix 's'"                 $U "'s' is ambiguous.*'status'.*'stats'"     s
 row "unknown prefix 'zz'"                  $U "unknown command 'zz'"                    zz

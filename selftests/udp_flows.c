@@ -6,7 +6,9 @@
  * kernel keeps SO_INCOMING_CPU up to date only on connected UDP sockets),
  * and reports per flow what arrived, in which order and on which CPUs;
  * "pcap" writes the Ethernet frames "send" would produce, for
- * cpusteer classify. Bounded in packets and time.
+ * cpusteer classify. Bounded in packets and time. The payload and the flow
+ * numbering are cpusteer gen's (include/cs_gen.h), so "recv" checks
+ * generated traffic too.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -24,19 +26,13 @@
 #include <unistd.h>
 #include <linux/in.h>
 
+#include "cs_gen.h"
 #include "frame.h"
 #include "pcapio.h"
+#include "seqtrack.h"
 
-#define UF_MAGIC	0x43535446	/* "CSTF" */
 #define UF_MAX_FLOWS	4096
 #define UF_MAX_CPUS	512
-
-struct uf_payload {
-	uint32_t magic;
-	uint32_t flow;
-	uint32_t seq;
-	uint32_t pad;
-};
 
 struct uf_opts {
 	const char *src, *dst, *pcap;
@@ -47,8 +43,7 @@ struct uf_opts {
 
 struct uf_flow {
 	int fd;
-	uint32_t received, next_seq, reordered;
-	int last_cpu;
+	struct cs_seq_flow seq;
 	uint64_t cpus[UF_MAX_CPUS / 64];
 };
 
@@ -89,7 +84,7 @@ static int flow_socket(const char *local, unsigned int lport,
 {
 	struct sockaddr_storage l, r;
 	socklen_t ll, rl;
-	int fam, fd, one = 1;
+	int fam, fd, one = 1, rcvbuf = 8 << 20;
 
 	fam = addr_make(local, lport, &l, &ll);
 	if (fam < 0 || addr_make(remote, rport, &r, &rl) != fam)
@@ -98,6 +93,11 @@ static int flow_socket(const char *local, unsigned int lport,
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* Bursts from cpusteer gen outrun the default 208 KiB rmem_max:
+	 * take more as root (FORCE), or what the sysctl allows.
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (bind(fd, (void *)&l, ll) || connect(fd, (void *)&r, rl)) {
 		fprintf(stderr, "udp_flows: socket %s:%u -> %s:%u: %s\n",
 			local, lport, remote, rport, strerror(errno));
@@ -124,7 +124,7 @@ static int do_send(const struct uf_opts *o)
 	/* Flows interleaved, so every flow's packets share the path. */
 	for (seq = 0; seq < o->packets && now() - start < o->timeout; seq++) {
 		for (i = 0; i < o->flows; i++) {
-			struct uf_payload p = { UF_MAGIC, i, seq, 0 };
+			struct cs_gen_payload p = { CS_GEN_MAGIC, i, seq, 0 };
 
 			if (send(fds[i], &p, sizeof(p), 0) == sizeof(p))
 				sent++;
@@ -143,7 +143,7 @@ static int do_send(const struct uf_opts *o)
 	return err;
 }
 
-static void flow_take(struct uf_flow *f, const struct uf_payload *p)
+static void flow_take(struct uf_flow *f, const struct cs_gen_payload *p)
 {
 	int cpu = -1;
 	socklen_t len = sizeof(cpu);
@@ -151,12 +151,7 @@ static void flow_take(struct uf_flow *f, const struct uf_payload *p)
 	if (getsockopt(f->fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, &len) == 0 &&
 	    cpu >= 0 && cpu < UF_MAX_CPUS)
 		f->cpus[cpu / 64] |= 1ULL << (cpu % 64);
-	f->last_cpu = cpu;
-	if (p->seq < f->next_seq)
-		f->reordered++;
-	else
-		f->next_seq = p->seq + 1;
-	f->received++;
+	cs_seq_take(&f->seq, p->seq);
 }
 
 static void flow_report(const struct uf_opts *o, unsigned int i,
@@ -164,10 +159,11 @@ static void flow_report(const struct uf_opts *o, unsigned int i,
 {
 	int cpu, first = 1;
 
-	printf("{\"flow\": %u, \"sport\": %u, \"dport\": %u, \"received\": %u, \"lost\": %u, \"reordered\": %u, \"cpus\": [",
-	       i, o->sport + i, o->dport + i, f->received,
-	       o->packets > f->received ? o->packets - f->received : 0,
-	       f->reordered);
+	printf("{\"flow\": %u, \"sport\": %u, \"dport\": %u, \"received\": %llu, \"lost\": %llu, \"reordered\": %llu, \"cpus\": [",
+	       i, o->sport + i, o->dport + i,
+	       (unsigned long long)f->seq.received,
+	       (unsigned long long)cs_seq_lost(&f->seq, o->packets),
+	       (unsigned long long)f->seq.reordered);
 	for (cpu = 0; cpu < UF_MAX_CPUS; cpu++)
 		if (f->cpus[cpu / 64] & (1ULL << (cpu % 64))) {
 			printf("%s%d", first ? "" : ", ", cpu);
@@ -197,13 +193,13 @@ static int do_recv(const struct uf_opts *o)
 		if (poll(pfd, o->flows, 100) <= 0)
 			continue;
 		for (i = 0; i < o->flows; i++) {
-			struct uf_payload p;
+			struct cs_gen_payload p;
 
 			if (!(pfd[i].revents & POLLIN))
 				continue;
 			while (recv(flows[i].fd, &p, sizeof(p), MSG_DONTWAIT) ==
 			       sizeof(p)) {
-				if (p.magic != UF_MAGIC || p.flow != i)
+				if (p.magic != CS_GEN_MAGIC || p.flow != i)
 					continue;
 				flow_take(&flows[i], &p);
 				got++;
@@ -234,11 +230,11 @@ static int do_pcap(const struct uf_opts *o)
 	memcpy(s.src_mac, o->src_mac, 6);
 	memcpy(s.dst_mac, o->dst_mac, 6);
 	s.proto = IPPROTO_UDP;
-	s.payload_len = sizeof(struct uf_payload);
+	s.payload_len = sizeof(struct cs_gen_payload);
 	if (cs_pcap_open_write(o->pcap, &p))
 		return 1;
 	for (i = 0; i < o->flows; i++) {
-		struct uf_payload pl = { UF_MAGIC, i, 0, 0 };
+		struct cs_gen_payload pl = { CS_GEN_MAGIC, i, 0, 0 };
 
 		s.sport = o->sport + i;
 		s.dport = o->dport + i;

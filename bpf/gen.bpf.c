@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * cpusteer's traffic generator. "cpusteer gen" runs this program with
+ * BPF_PROG_TEST_RUN and BPF_F_TEST_XDP_LIVE_FRAMES over a template frame:
+ * for every packet it takes the next flow from a precomputed popularity
+ * order, rewrites the flow's addresses and ports and the payload's flow id
+ * and sequence number into the frame, keeps the checksums right with
+ * RFC 1624 incremental updates, and transmits it with bpf_redirect().
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "cs_gen.h"
+
+const volatile struct cs_gen_params gen_params;
+
+/* Flow ids in popularity order, drawn by the loader from --dist. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+} gen_order SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct cs_gen_flow);
+	__uint(max_entries, 1);
+} gen_flows SEC(".maps");
+
+/* Where this CPU is in gen_order. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);
+} gen_pos SEC(".maps");
+
+/* Frames the kernel failed to transmit after we redirected them. */
+__u64 gen_tx_errors;
+
+static __always_inline __u16 csum_fold32(__u32 s)
+{
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (__u16)s;
+}
+
+/* RFC 1624 eqn. 3, on raw 16-bit words: HC' = ~(~HC + ~m + m'). The sum is
+ * byte-order neutral, so the words need no swapping.
+ */
+static __always_inline void csum_replace16(__u16 *hc, __u16 old, __u16 new)
+{
+	*hc = ~csum_fold32((__u16)~*hc + (__u16)~old + new);
+}
+
+static __always_inline void csum_replace32(__u16 *hc, __u32 old, __u32 new)
+{
+	csum_replace16(hc, old & 0xffff, new & 0xffff);
+	csum_replace16(hc, old >> 16, new >> 16);
+}
+
+/* Store @new at @field (16 bits), keeping the checksums that cover it. */
+static __always_inline void put16(__u16 *field, __u16 new, __u16 *l4csum)
+{
+	if (l4csum)
+		csum_replace16(l4csum, *field, new);
+	*field = new;
+}
+
+static __always_inline void put32(__u32 *field, __u32 new, __u16 *l4csum,
+				  __u16 *ipcsum)
+{
+	if (l4csum)
+		csum_replace32(l4csum, *field, new);
+	if (ipcsum)
+		csum_replace32(ipcsum, *field, new);
+	*field = new;
+}
+
+SEC("xdp")
+int cs_gen(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u16 *l4csum = NULL, *ipcsum = NULL, *ports;
+	struct cs_gen_payload *pl;
+	struct cs_gen_flow *flow;
+	__u32 zero = 0, slot, *fid;
+	__u64 *pos;
+
+	pl = data + gen_params.payload_off;
+	if ((void *)(pl + 1) > end)
+		return XDP_ABORTED;	/* the loader sized the template */
+	pos = bpf_map_lookup_elem(&gen_pos, &zero);
+	if (!pos)
+		return XDP_ABORTED;
+	slot = (*pos)++ & gen_params.order_mask;
+	fid = bpf_map_lookup_elem(&gen_order, &slot);
+	if (!fid)
+		return XDP_ABORTED;
+	flow = bpf_map_lookup_elem(&gen_flows, fid);
+	if (!flow)
+		return XDP_ABORTED;
+
+	/* Offsets are load-time constants below the payload's: in bounds. */
+	if (gen_params.l4_csum_off)
+		l4csum = data + gen_params.l4_csum_off;
+	if (gen_params.ip_csum_off)
+		ipcsum = data + gen_params.ip_csum_off;
+	ports = data + gen_params.l4_off;
+	put32(data + gen_params.saddr_off, flow->saddr, l4csum, ipcsum);
+	put16(&ports[0], flow->sport, l4csum);
+	put16(&ports[1], flow->dport, l4csum);
+	put32(&pl->flow, *fid, l4csum, NULL);
+	put32(&pl->seq, flow->next_seq++, l4csum, NULL);
+	/* UDP: a computed 0 is sent as 0xffff (0 means "no checksum"). */
+	if (gen_params.udp && l4csum && !*l4csum)
+		*l4csum = 0xffff;
+	return bpf_redirect(gen_params.ifindex, 0);
+}
+
+struct net_device;
+struct bpf_prog;
+
+/* A failed transmit after bpf_redirect(): map_id 0, index = ifindex. */
+SEC("tp_btf/xdp_redirect_err")
+int BPF_PROG(cs_gen_tx_err, const struct net_device *dev,
+	     const struct bpf_prog *xdp, const void *tgt, int err,
+	     enum bpf_map_type map_type, __u32 map_id, __u32 index)
+{
+	if (!map_id && index == gen_params.ifindex)
+		__sync_fetch_and_add(&gen_tx_errors, 1);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* cpusteer gen: flows of test traffic, live through an interface or to a
+ * pcap, each datagram numbered within its flow.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/in.h>
+#include <json-c/json.h>
+
+#include "commands.h"
+#include "gen.h"
+#include "log.h"
+
+enum {
+	OPT_FLOWS = 'f',
+	OPT_COUNT = 'n',
+	OPT_DURATION = 'd',
+	OPT_DIST = 256,
+	OPT_IPV6,
+	OPT_PROTO,
+	OPT_SIZE,
+	OPT_VLAN,
+	OPT_DST_MAC,
+	OPT_SRC,
+	OPT_DST,
+	OPT_SPORT,
+	OPT_DPORT,
+	OPT_RATE,
+	OPT_ENCAP,
+	OPT_PCAP,
+};
+
+static const struct cs_option gen_opts[] = {
+	{ "flows", required_argument, OPT_FLOWS, "N",
+	  "flows, 1 to 1048576 (default 16)" },
+	{ "count", required_argument, OPT_COUNT, "N",
+	  "frames to send (default 1000)" },
+	{ "duration", required_argument, OPT_DURATION, "S",
+	  "stop after S seconds even if frames are left" },
+	{ "rate", required_argument, OPT_RATE, "PPS",
+	  "frames per second (default: as fast as the CPU goes)" },
+	{ "dist", required_argument, OPT_DIST, "D",
+	  "flow popularity: uniform, zipf:S or elephants:K:SHARE" },
+	{ "ipv6", no_argument, OPT_IPV6, NULL, "IPv6 instead of IPv4" },
+	{ "proto", required_argument, OPT_PROTO, "P", "udp (default) or tcp" },
+	{ "size", required_argument, OPT_SIZE, "BYTES",
+	  "frame size with FCS (default: the smallest, 64 or more)" },
+	{ "vlan", required_argument, OPT_VLAN, "ID[,ID]",
+	  "802.1Q tag, or 802.1ad outer + 802.1Q inner" },
+	{ "encap", required_argument, OPT_ENCAP, "E",
+	  "encapsulation: none (the only one yet)" },
+	{ "src", required_argument, OPT_SRC, "IP",
+	  "first source address (default 198.18.0.1 / 2001:2::1)" },
+	{ "dst", required_argument, OPT_DST, "IP",
+	  "destination address (default 198.19.0.1 / 2001:2::2)" },
+	{ "sport", required_argument, OPT_SPORT, "PORT",
+	  "first source port (default 20000)" },
+	{ "dport", required_argument, OPT_DPORT, "PORT",
+	  "first destination port (default 30000)" },
+	{ "dst-mac", required_argument, OPT_DST_MAC, "MAC",
+	  "destination MAC (default ff:ff:ff:ff:ff:ff)" },
+	{ "pcap", required_argument, OPT_PCAP, "FILE",
+	  "write the frames to FILE instead of sending them" },
+	{ "json", no_argument, CS_OPT_JSON, NULL, "print the report as JSON" },
+	{ "help", no_argument, CS_OPT_HELP, NULL, "show this help" },
+	{}
+};
+
+const struct cs_command cs_cmd_gen = {
+	.name = "gen",
+	.func = cmd_gen,
+	.synopsis = "(IFACE | --pcap FILE) [--flows N] [--count N] [--duration S] [--dist D] [OPTIONS]",
+	.summary = "Generate numbered flows of test traffic, live or into a pcap.",
+	.details =
+"Live: transmits out of IFACE with BPF_PROG_TEST_RUN and live frames; an XDP\n"
+"program rewrites a template frame per packet. On a veth, the peer must run\n"
+"an XDP program (cpusteer does) or have GRO on, or the frames are refused.\n"
+"Flow i goes from --src + i/16384, port --sport + i%16384, to --dst, port\n"
+"--dport + i%16384. Every payload carries the flow id and its sequence\n"
+"number in the flow (include/cs_gen.h), so a receiver sees loss and\n"
+"reordering. With --pcap, the same frames go to a file instead, for\n"
+"'cpusteer classify'; IFACE is then optional.\n",
+	.opts = gen_opts,
+};
+
+struct gen_args {
+	struct cs_gen_cfg cfg;
+	const char *ifname, *pcap, *src, *dst;
+	int ifindex;
+};
+
+static int parse_vlans(const char *s, struct cs_frame_spec *spec)
+{
+	__u32 ids[2];
+	char *comma = strchr(s, ',');
+	int err;
+
+	if (comma) {
+		*comma = '\0';
+		err = cs_parse_u32("--vlan outer ID", s, 1, 4094, &ids[0]) ||
+		      cs_parse_u32("--vlan inner ID", comma + 1, 1, 4094, &ids[1]);
+		spec->nvlan = 2;
+		spec->vlan_tpid[0] = 0x88a8;	/* 802.1ad S-tag outside */
+		spec->vlan_tpid[1] = 0x8100;
+		spec->vlan_id[0] = ids[0];
+		spec->vlan_id[1] = ids[1];
+		return err ? -EINVAL : 0;
+	}
+	if (cs_parse_u32("--vlan ID", s, 1, 4094, &ids[0]))
+		return -EINVAL;
+	spec->nvlan = 1;
+	spec->vlan_tpid[0] = 0x8100;
+	spec->vlan_id[0] = ids[0];
+	return 0;
+}
+
+static int parse_one(struct gen_args *a, int c)
+{
+	static const char *const protos[] = { "udp", "tcp" };
+	static const char *const encaps[] = { "none" };
+	struct cs_gen_cfg *cfg = &a->cfg;
+	__u32 v;
+	double d;
+
+	switch (c) {
+	case OPT_FLOWS:
+		return cs_parse_u32("--flows", optarg, 1, CS_GEN_MAX_FLOWS,
+				    &cfg->flows);
+	case OPT_COUNT:
+		if (cs_parse_double("--count", optarg, 1, 1e12, &d))
+			return -EINVAL;
+		cfg->count = (__u64)d;
+		return 0;
+	case OPT_DURATION:
+		return cs_parse_double("--duration", optarg, 0.001, 86400,
+				       &cfg->duration);
+	case OPT_RATE:
+		return cs_parse_double("--rate", optarg, 1, 1e9, &cfg->rate);
+	case OPT_DIST:
+		return cs_gen_parse_dist(optarg, cfg);
+	case OPT_IPV6:
+		cfg->spec.family = 6;
+		return 0;
+	case OPT_PROTO:
+		if (cs_parse_enum("--proto", optarg, protos, 2, &v))
+			return -EINVAL;
+		cfg->spec.proto = v ? IPPROTO_TCP : IPPROTO_UDP;
+		return 0;
+	case OPT_SIZE:
+		return cs_parse_u32("--size", optarg, 1, CS_FRAME_MAX,
+				    &cfg->size);
+	case OPT_VLAN:
+		return parse_vlans(optarg, &cfg->spec);
+	case OPT_ENCAP:
+		return cs_parse_enum("--encap", optarg, encaps, 1, &v);
+	case OPT_SRC:
+		a->src = optarg;
+		return 0;
+	case OPT_DST:
+		a->dst = optarg;
+		return 0;
+	case OPT_SPORT:
+		if (cs_parse_u32("--sport", optarg, 1, 65535, &v))
+			return -EINVAL;
+		cfg->sport_base = v;
+		return 0;
+	case OPT_DPORT:
+		if (cs_parse_u32("--dport", optarg, 1, 65535, &v))
+			return -EINVAL;
+		cfg->dport_base = v;
+		return 0;
+	case OPT_DST_MAC:
+		return cs_parse_mac("--dst-mac", optarg, cfg->spec.dst_mac);
+	case OPT_PCAP:
+		a->pcap = optarg;
+		return 0;
+	case CS_OPT_JSON:
+		cs_json = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Addresses after --ipv6 is known; their family must match it. */
+static int gen_addrs(struct gen_args *a)
+{
+	struct cs_gen_cfg *cfg = &a->cfg;
+	int want = cfg->spec.family;
+	const char *src = a->src ? a->src :
+			  want == 6 ? "2001:2::1" : "198.18.0.1";
+	const char *dst = a->dst ? a->dst :
+			  want == 6 ? "2001:2::2" : "198.19.0.1";
+
+	if (cs_frame_set_addrs(&cfg->spec, src, dst) ||
+	    cfg->spec.family != want) {
+		cs_err("--src %s / --dst %s: give two IPv%d addresses%s", src,
+		       dst, want, want == 4 ? " (or pass --ipv6)" : "");
+		return -EINVAL;
+	}
+	if (cfg->sport_base + (cfg->flows < CS_GEN_PORTS ? cfg->flows :
+			       CS_GEN_PORTS) - 1 > 65535 ||
+	    cfg->dport_base + (cfg->flows < CS_GEN_PORTS ? cfg->flows :
+			       CS_GEN_PORTS) - 1 > 65535) {
+		cs_err("--sport %u / --dport %u leave no room for %u flows' ports (flow i uses base + i %% %u)",
+		       cfg->sport_base, cfg->dport_base, cfg->flows,
+		       CS_GEN_PORTS);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int src_mac(const char *ifname, __u8 *mac)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), err = 0;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd < 0 || ioctl(fd, SIOCGIFHWADDR, &ifr))
+		err = -errno;
+	else
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+static int gen_parse(int argc, char **argv, struct gen_args *a)
+{
+	int c;
+
+	cs_gen_cfg_init(&a->cfg);
+	while ((c = cs_getopt(argc, argv, &cs_cmd_gen)) != -1) {
+		if (c == CS_OPT_HELP) {
+			cs_usage(stdout, &cs_cmd_gen);
+			exit(CS_EXIT_OK);
+		}
+		if (c == '?' || parse_one(a, c))
+			return -EINVAL;
+	}
+	if (optind < argc)
+		a->ifname = argv[optind++];
+	if (optind < argc) {
+		cs_err("unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (!a->ifname && !a->pcap) {
+		cs_err("give an interface to send through, or --pcap FILE to write the frames");
+		return -EINVAL;
+	}
+	if (a->cfg.dist == CS_DIST_ELEPHANTS &&
+	    a->cfg.elephants >= a->cfg.flows) {
+		cs_err("--dist elephants:%u needs more than %u flows (--flows %u)",
+		       a->cfg.elephants, a->cfg.elephants, a->cfg.flows);
+		return -EINVAL;
+	}
+	if (gen_addrs(a) || cs_gen_set_size(&a->cfg))
+		return -EINVAL;
+	if (a->ifname && (strlen(a->ifname) >= IF_NAMESIZE ||
+			  !(a->ifindex = if_nametoindex(a->ifname)))) {
+		cs_err("interface '%s' does not exist (see 'ip link')",
+		       a->ifname);
+		return -ENODEV;
+	}
+	if (a->ifname && src_mac(a->ifname, a->cfg.spec.src_mac))
+		cs_warn("%s: cannot read its MAC; sending from %02x:..:%02x",
+			a->ifname, a->cfg.spec.src_mac[0],
+			a->cfg.spec.src_mac[5]);
+	return 0;
+}
+
+static void report(const struct gen_args *a, const struct cs_gen_result *r)
+{
+	double pps = r->seconds > 0 ? r->sent / r->seconds : 0;
+	struct json_object *o;
+
+	if (!cs_json) {
+		printf("%s %llu frames (%u flows, %u bytes) in %.3f s: %.0f frames/s, %llu transmit errors\n",
+		       a->pcap ? "wrote" : "sent",
+		       (unsigned long long)r->sent, a->cfg.flows, a->cfg.size,
+		       r->seconds, pps, (unsigned long long)r->tx_errors);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "sent", json_object_new_uint64(r->sent));
+	json_object_object_add(o, "tx_errors",
+			       json_object_new_uint64(r->tx_errors));
+	json_object_object_add(o, "seconds", json_object_new_double(r->seconds));
+	json_object_object_add(o, "pps", json_object_new_double(pps));
+	json_object_object_add(o, "flows", json_object_new_int(a->cfg.flows));
+	json_object_object_add(o, "size", json_object_new_int(a->cfg.size));
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+int cmd_gen(int argc, char **argv)
+{
+	struct gen_args a = {};
+	struct cs_gen_result r = {};
+	int err;
+
+	if (gen_parse(argc, argv, &a))
+		return CS_EXIT_USAGE;
+	if (a.pcap) {
+		err = cs_gen_write_pcap(&a.cfg, a.pcap, &r);
+	} else {
+		if (cs_require_root())
+			return CS_EXIT_FAIL;
+		err = cs_gen_live(&a.cfg, a.ifindex, &r);
+	}
+	if (!err || r.sent)
+		report(&a, &r);
+	return err ? CS_EXIT_FAIL : CS_EXIT_OK;
+}

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cs_gen.h"
+#include "gen.h"
+#include "gen.skel.h"
+#include "log.h"
+#include "pcapio.h"
+
+/* Frames per BPF_PROG_TEST_RUN call: long enough to amortise the syscall,
+ * short enough to check --duration and pace --rate every few ms.
+ */
+#define GEN_CHUNK	65536
+#define GEN_MIN_CHUNK	64
+
+void cs_gen_cfg_init(struct cs_gen_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->flows = 16;
+	cfg->count = 1000;
+	cfg->dist = CS_DIST_UNIFORM;
+	cfg->sport_base = 20000;
+	cfg->dport_base = 30000;
+	cs_frame_spec_init(&cfg->spec);
+	/* RFC 2544's benchmarking range; the tests pass their own. */
+	cs_frame_set_addrs(&cfg->spec, "198.18.0.1", "198.19.0.1");
+	memset(cfg->spec.dst_mac, 0xff, 6);
+}
+
+int cs_gen_parse_dist(const char *s, struct cs_gen_cfg *cfg)
+{
+	char *end;
+
+	if (!strcmp(s, "uniform")) {
+		cfg->dist = CS_DIST_UNIFORM;
+		return 0;
+	}
+	if (!strncmp(s, "zipf:", 5)) {
+		cfg->zipf_s = strtod(s + 5, &end);
+		if (*end || !(cfg->zipf_s > 0 && cfg->zipf_s <= 10))
+			goto err;
+		cfg->dist = CS_DIST_ZIPF;
+		return 0;
+	}
+	if (!strncmp(s, "elephants:", 10)) {
+		unsigned long k = strtoul(s + 10, &end, 10);
+
+		if (end == s + 10 || *end != ':' || !k || k > CS_GEN_MAX_FLOWS)
+			goto err;
+		cfg->share = strtod(end + 1, &end);
+		if (*end || !(cfg->share > 0 && cfg->share < 1))
+			goto err;
+		cfg->elephants = k;
+		cfg->dist = CS_DIST_ELEPHANTS;
+		return 0;
+	}
+err:
+	cs_err("--dist '%s': give uniform, zipf:S (0 < S <= 10) or elephants:K:SHARE (K flows carry SHARE, 0 < SHARE < 1)",
+	       s);
+	return -EINVAL;
+}
+
+static size_t l4_len(__u8 proto)
+{
+	return proto == IPPROTO_TCP ? 20 : 8;
+}
+
+static size_t headers_len(const struct cs_frame_spec *s)
+{
+	return ETH_HLEN + 4 * s->nvlan + (s->family == 6 ? 40 : 20) +
+	       l4_len(s->proto);
+}
+
+int cs_gen_set_size(struct cs_gen_cfg *cfg)
+{
+	size_t min = headers_len(&cfg->spec) + sizeof(struct cs_gen_payload) +
+		     CS_FCS_LEN;
+
+	if (!cfg->size)
+		cfg->size = min < 64 ? 64 : min;
+	if (cfg->size < min || cfg->size > CS_FRAME_MAX) {
+		cs_err("--size %u does not fit: these headers and the %zu-byte flow/sequence payload need %zu to %d bytes (FCS included)",
+		       cfg->size, sizeof(struct cs_gen_payload), min,
+		       CS_FRAME_MAX);
+		return -EINVAL;
+	}
+	cfg->spec.payload_len = cfg->size - CS_FCS_LEN -
+				headers_len(&cfg->spec);
+	return 0;
+}
+
+void cs_gen_flow(const struct cs_gen_cfg *cfg, __u32 i, struct cs_gen_flow *f)
+{
+	const __u8 *src = cfg->spec.src + (cfg->spec.family == 6 ? 12 : 0);
+	__u32 base;
+
+	memcpy(&base, src, 4);
+	memset(f, 0, sizeof(*f));
+	f->saddr = htonl(ntohl(base) + i / CS_GEN_PORTS);
+	f->sport = htons(cfg->sport_base + i % CS_GEN_PORTS);
+	f->dport = htons(cfg->dport_base + i % CS_GEN_PORTS);
+}
+
+static double rand01(void)
+{
+	__u64 r;
+
+	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+		r = (__u64)rand() << 32 | rand();
+	return (r >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Zipf: P(flow i) ~ 1 / (i + 1)^s, drawn by inverse CDF. */
+static int order_zipf(const struct cs_gen_cfg *cfg, __u32 *order, __u32 len)
+{
+	double *cdf = malloc(cfg->flows * sizeof(*cdf)), sum = 0;
+	__u32 i;
+
+	if (!cdf)
+		return -ENOMEM;
+	for (i = 0; i < cfg->flows; i++)
+		cdf[i] = sum += pow(i + 1, -cfg->zipf_s);
+	for (i = 0; i < len; i++) {
+		double u = rand01() * sum;
+		__u32 lo = 0, hi = cfg->flows - 1;
+
+		while (lo < hi) {
+			__u32 mid = (lo + hi) / 2;
+
+			if (cdf[mid] < u)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		order[i] = lo;
+	}
+	free(cdf);
+	return 0;
+}
+
+int cs_gen_order(const struct cs_gen_cfg *cfg, __u32 **out, __u32 *outlen)
+{
+	__u32 len = CS_GEN_MIN_ORDER, i, mice = cfg->flows - cfg->elephants;
+	__u32 *order;
+	int err = 0;
+
+	while (len < cfg->flows)
+		len <<= 1;
+	order = malloc(len * sizeof(*order));
+	if (!order)
+		return -ENOMEM;
+	switch (cfg->dist) {
+	case CS_DIST_UNIFORM:
+		/* Round robin: every flow equally often, interleaved. */
+		for (i = 0; i < len; i++)
+			order[i] = i % cfg->flows;
+		break;
+	case CS_DIST_ZIPF:
+		err = order_zipf(cfg, order, len);
+		break;
+	case CS_DIST_ELEPHANTS:
+		/* Flows 0..K-1 are the elephants; the rest share the rest. */
+		for (i = 0; i < len; i++)
+			order[i] = rand01() < cfg->share || !mice ?
+				   (__u32)(rand01() * cfg->elephants) :
+				   cfg->elephants + (__u32)(rand01() * mice);
+		break;
+	}
+	if (err) {
+		free(order);
+		return err;
+	}
+	*out = order;
+	*outlen = len;
+	return 0;
+}
+
+size_t cs_gen_payload_off(const struct cs_gen_cfg *cfg)
+{
+	return headers_len(&cfg->spec);
+}
+
+/* The template frame with flow @f's fields: what the BPF program makes. */
+size_t cs_gen_frame(const struct cs_gen_cfg *cfg,
+			const struct cs_gen_flow *f, __u32 fid, __u32 seq,
+			__u8 *buf, size_t cap)
+{
+	__u8 payload[CS_FRAME_MAX] = {};
+	struct cs_gen_payload pl = { CS_GEN_MAGIC, fid, seq, 0 };
+	struct cs_frame_spec s = cfg->spec;
+
+	memcpy(s.src + (s.family == 6 ? 12 : 0), &f->saddr, 4);
+	s.sport = ntohs(f->sport);
+	s.dport = ntohs(f->dport);
+	memcpy(payload, &pl, sizeof(pl));
+	s.payload = payload;
+	return cs_frame_build(&s, buf, cap);
+}
+
+int cs_gen_write_pcap(const struct cs_gen_cfg *cfg, const char *path,
+		      struct cs_gen_result *res)
+{
+	struct cs_gen_flow *flows = NULL;
+	__u32 *order = NULL, len, i;
+	struct timespec a, b;
+	struct cs_pcap *p;
+	__u8 buf[CS_FRAME_MAX];
+	__u64 n;
+	int err;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	err = cs_gen_order(cfg, &order, &len);
+	if (err)
+		return err;
+	flows = calloc(cfg->flows, sizeof(*flows));
+	err = flows ? cs_pcap_open_write(path, &p) : -ENOMEM;
+	if (err)
+		goto out;
+	for (i = 0; i < cfg->flows; i++)
+		cs_gen_flow(cfg, i, &flows[i]);
+	for (n = 0; n < cfg->count; n++) {
+		__u32 fid = order[n & (len - 1)];
+
+		cs_pcap_write(p, buf, cs_gen_frame(cfg, &flows[fid], fid,
+						flows[fid].next_seq++, buf,
+						sizeof(buf)));
+	}
+	err = cs_pcap_close(p);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	res->sent = n;
+	res->tx_errors = 0;
+	res->seconds = b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) / 1e9;
+out:
+	free(order);
+	free(flows);
+	return err;
+}
+
+int cs_gen_load(const struct cs_gen_cfg *cfg, int ifindex,
+		struct gen_bpf **out)
+{
+	const struct cs_frame_spec *s = &cfg->spec;
+	size_t l3 = ETH_HLEN + 4 * s->nvlan, l4;
+	struct cs_gen_params *gp;
+	struct gen_bpf *skel;
+	__u32 *order = NULL, len, i;
+	int err;
+
+	l4 = l3 + (s->family == 6 ? 40 : 20);
+	skel = gen_bpf__open();
+	if (!skel)
+		return -errno;
+	gp = (struct cs_gen_params *)&skel->rodata->gen_params;
+	gp->ifindex = ifindex;
+	gp->saddr_off = s->family == 6 ? l3 + 8 + 12 : l3 + 12;
+	gp->ip_csum_off = s->family == 6 ? 0 : l3 + 10;
+	gp->l4_off = l4;
+	gp->l4_csum_off = l4 + (s->proto == IPPROTO_TCP ? 16 : 6);
+	gp->payload_off = l4 + l4_len(s->proto);
+	gp->udp = s->proto == IPPROTO_UDP;
+	err = cs_gen_order(cfg, &order, &len);
+	if (err)
+		goto err_destroy;
+	gp->order_mask = len - 1;
+	bpf_map__set_max_entries(skel->maps.gen_order, len);
+	bpf_map__set_max_entries(skel->maps.gen_flows, cfg->flows);
+	err = gen_bpf__load(skel);
+	if (err) {
+		cs_err("the kernel refused the generator program: %s",
+		       strerror(-err));
+		goto err_destroy;
+	}
+	for (i = 0; i < len && !err; i++)
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.gen_order), &i,
+					&order[i], BPF_ANY))
+			err = -errno;
+	for (i = 0; i < cfg->flows && !err; i++) {
+		struct cs_gen_flow f;
+
+		cs_gen_flow(cfg, i, &f);
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.gen_flows), &i,
+					&f, BPF_ANY))
+			err = -errno;
+	}
+	if (err) {
+		cs_err("cannot fill the generator's maps: %s", strerror(-err));
+		goto err_destroy;
+	}
+	/* Counting transmit errors is a courtesy: go on without it. */
+	skel->links.cs_gen_tx_err = bpf_program__attach(skel->progs.cs_gen_tx_err);
+	if (!skel->links.cs_gen_tx_err)
+		cs_warn("cannot count transmit errors (tp_btf/xdp_redirect_err): %s",
+			strerror(errno));
+	free(order);
+	*out = skel;
+	return 0;
+
+err_destroy:
+	free(order);
+	gen_bpf__destroy(skel);
+	return err;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_until(double t)
+{
+	double d = t - now();
+	struct timespec ts;
+
+	if (d <= 0)
+		return;
+	ts.tv_sec = (time_t)d;
+	ts.tv_nsec = (long)((d - ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
+int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
+		struct cs_gen_result *res)
+{
+	struct xdp_md ctx = { .ingress_ifindex = ifindex };
+	__u8 tmpl[CS_FRAME_MAX];
+	struct cs_gen_flow f0;
+	struct gen_bpf *skel;
+	double start, chunk;
+	size_t len;
+	int err;
+
+	err = cs_gen_load(cfg, ifindex, &skel);
+	if (err)
+		return err;
+	cs_gen_flow(cfg, 0, &f0);
+	len = cs_gen_frame(cfg, &f0, 0, 0, tmpl, sizeof(tmpl));
+	ctx.data_end = len;	/* the kernel wants the ctx to match the data */
+	/* Paced: chunks of 10 ms worth of frames, each at its time. */
+	chunk = cfg->rate > 0 ? cfg->rate / 100 : GEN_CHUNK;
+	if (chunk < GEN_MIN_CHUNK)
+		chunk = GEN_MIN_CHUNK;
+	memset(res, 0, sizeof(*res));
+	start = now();
+	while (res->sent < cfg->count) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = tmpl,
+			    .data_size_in = len, .ctx_in = &ctx,
+			    .ctx_size_in = sizeof(ctx),
+			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+		__u64 n = cfg->count - res->sent;
+
+		if (cfg->duration > 0 && now() - start >= cfg->duration)
+			break;
+		if (cfg->rate > 0)
+			sleep_until(start + res->sent / cfg->rate);
+		opts.repeat = n < chunk ? n : (__u64)chunk;
+		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.cs_gen),
+					   &opts)) {
+			err = -errno;
+			cs_err("transmitting live frames failed after %llu: %s",
+			       (unsigned long long)res->sent, strerror(errno));
+			break;
+		}
+		res->sent += opts.repeat;
+	}
+	res->seconds = now() - start;
+	res->tx_errors = skel->bss->gen_tx_errors;
+	gen_bpf__destroy(skel);
+	return err;
+}

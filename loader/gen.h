@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Traffic generation: flows, their popularity, the template frame, and the
+ * two outputs: live frames through bpf/gen.bpf.c, or a pcap of the same
+ * frames. "cpusteer gen" is the command line over this module.
+ */
+#ifndef CS_GEN_MOD_H
+#define CS_GEN_MOD_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "cs_gen.h"
+#include "frame.h"
+
+#define CS_GEN_MAX_FLOWS	(1U << 20)	/* 1,048,576: "1M flows" */
+/* The popularity order is at least this long, so a zipf or elephants draw
+ * is a fair sample, and at least as long as the flow count (every flow
+ * appears under uniform).
+ */
+#define CS_GEN_MIN_ORDER	(1U << 16)
+#define CS_FCS_LEN		4	/* --size counts it; XDP never sees it */
+
+enum cs_dist {
+	CS_DIST_UNIFORM,
+	CS_DIST_ZIPF,
+	CS_DIST_ELEPHANTS,
+};
+
+struct cs_gen_cfg {
+	__u32 flows;
+	__u64 count;		/* frames */
+	double duration;	/* seconds, 0: no limit */
+	double rate;		/* frames per second, 0: as fast as it goes */
+	enum cs_dist dist;
+	double zipf_s;
+	__u32 elephants;
+	double share;
+	__u32 size;		/* frame size with FCS; 0: the smallest */
+	__u16 sport_base, dport_base;
+	struct cs_frame_spec spec;	/* template: family, proto, tags, MACs */
+};
+
+struct cs_gen_result {
+	__u64 sent;
+	__u64 tx_errors;
+	double seconds;
+};
+
+void cs_gen_cfg_init(struct cs_gen_cfg *cfg);
+/* "uniform", "zipf:S", "elephants:K:SHARE"; errors are printed. */
+int cs_gen_parse_dist(const char *s, struct cs_gen_cfg *cfg);
+/* Payload length for --size, after checking it fits; errors printed. */
+int cs_gen_set_size(struct cs_gen_cfg *cfg);
+/* Flow @i's addresses and ports, as the program writes them. */
+void cs_gen_flow(const struct cs_gen_cfg *cfg, __u32 i, struct cs_gen_flow *f);
+/* The flow ids in sending order: a power-of-two long array. */
+int cs_gen_order(const struct cs_gen_cfg *cfg, __u32 **order, __u32 *len);
+/* Where struct cs_gen_payload starts in a generated frame. */
+size_t cs_gen_payload_off(const struct cs_gen_cfg *cfg);
+/* Frame @seq of flow @fid, built in userspace: the pcap writer's frames,
+ * and byte for byte what the BPF program transmits.
+ */
+size_t cs_gen_frame(const struct cs_gen_cfg *cfg, const struct cs_gen_flow *f,
+		    __u32 fid, __u32 seq, __u8 *buf, size_t cap);
+struct gen_bpf;
+/* The generator program with its maps filled, transmitting to @ifindex. */
+int cs_gen_load(const struct cs_gen_cfg *cfg, int ifindex,
+		struct gen_bpf **out);
+int cs_gen_write_pcap(const struct cs_gen_cfg *cfg, const char *path,
+		      struct cs_gen_result *res);
+int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
+		struct cs_gen_result *res);
+
+#endif
