@@ -3,7 +3,7 @@
 # make            build the BPF objects, skeletons and the cpusteer loader
 # make check      install what is missing, build, run the selftests (root)
 # make demo       install what is missing, run cpusteer on a veth testbed
-# make bench      stage-1 micro benchmark (not part of check)
+# make bench      side-by-side benchmarks into BENCHMARKS.md (not in check)
 # make install    honours PREFIX and DESTDIR
 # V=1 shows the full commands.
 
@@ -85,7 +85,8 @@ demo: deps
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)scripts/bench-micro
+	$(Q)$(MAKE) --no-print-directory -C selftests all
+	$(Q)scripts/bench
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8

@@ -339,7 +339,7 @@ int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
 	__u8 tmpl[CS_FRAME_MAX];
 	struct cs_gen_flow f0;
 	struct gen_bpf *skel;
-	double start, chunk;
+	double start, owed;
 	size_t len;
 	int err;
 
@@ -349,10 +349,9 @@ int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
 	cs_gen_flow(cfg, 0, &f0);
 	len = cs_gen_frame(cfg, &f0, 0, 0, tmpl, sizeof(tmpl));
 	ctx.data_end = len;	/* the kernel wants the ctx to match the data */
-	/* Paced: chunks of 10 ms worth of frames, each at its time. */
-	chunk = cfg->rate > 0 ? cfg->rate / 100 : GEN_CHUNK;
-	if (chunk < GEN_MIN_CHUNK)
-		chunk = GEN_MIN_CHUNK;
+	/* Paced: every millisecond, send what the rate owes by now. A fixed
+	 * chunk per sleep would run slow wherever sleeps overshoot (VMs).
+	 */
 	memset(res, 0, sizeof(*res));
 	start = now();
 	while (res->sent < cfg->count) {
@@ -360,13 +359,21 @@ int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
 			    .data_size_in = len, .ctx_in = &ctx,
 			    .ctx_size_in = sizeof(ctx),
 			    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+		double t = now() - start;
 		__u64 n = cfg->count - res->sent;
 
-		if (cfg->duration > 0 && now() - start >= cfg->duration)
+		if (cfg->duration > 0 && t >= cfg->duration)
 			break;
-		if (cfg->rate > 0)
-			sleep_until(start + res->sent / cfg->rate);
-		opts.repeat = n < chunk ? n : (__u64)chunk;
+		if (cfg->rate > 0) {
+			owed = cfg->rate * t - res->sent;
+			if (owed < GEN_MIN_CHUNK) {
+				sleep_until(start + t + 0.001);
+				continue;
+			}
+			if (n > owed)
+				n = (__u64)owed;
+		}
+		opts.repeat = n < GEN_CHUNK ? n : GEN_CHUNK;
 		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.cs_gen),
 					   &opts)) {
 			err = -errno;
