@@ -19,6 +19,8 @@
 #include "cpusteer.skel.h"
 #include "log.h"
 #include "pins.h"
+#include "irq.h"
+#include "plan.h"
 #include "steer.h"
 
 enum {
@@ -30,6 +32,9 @@ enum {
 	OPT_XDP_MODE,
 	OPT_FALLBACK,
 	OPT_FORCE,
+	OPT_AUTO,
+	OPT_DRY_RUN,
+	OPT_IGNORE_IRQBALANCE,
 };
 
 /* cpumap bulks 8 frames per enqueue (CPU_MAP_BULK_SIZE): a smaller ring
@@ -54,6 +59,13 @@ static const struct cs_option attach_opts[] = {
 	  "unparsable frames: pass (on the RX CPU, default) or cpu:N" },
 	{ "force", no_argument, OPT_FORCE, NULL,
 	  "replace an XDP program cpusteer did not attach" },
+	{ "auto", no_argument, OPT_AUTO, NULL,
+	  "plan from the topology (see 'cpusteer plan'): targets, qsize, IRQ pinning" },
+	{ "dry-run", no_argument, OPT_DRY_RUN, NULL,
+	  "with --auto: print what would change, change nothing" },
+	{ "ignore-irqbalance", no_argument, OPT_IGNORE_IRQBALANCE, NULL,
+	  "with --auto: pin IRQs although irqbalance runs" },
+	CS_PLAN_OPTIONS,
 	{ "help", no_argument, CS_OPT_HELP, NULL, "show this help" },
 	{}
 };
@@ -61,12 +73,16 @@ static const struct cs_option attach_opts[] = {
 const struct cs_command cs_cmd_attach = {
 	.name = "attach",
 	.func = cmd_attach,
-	.synopsis = "IFACE --cpus LIST [OPTIONS]",
+	.synopsis = "IFACE (--cpus LIST | --auto) [OPTIONS]",
 	.summary = "Steer IFACE's received frames across CPUs and leave the steering in place.",
 	.details =
 "Loads the XDP program, attaches it with a bpf_link and pins the link and\n"
 "maps under " CS_PIN_ROOT "/IFACE, then exits: steering stays until\n"
-"'cpusteer detach IFACE'. A fresh random hash key is drawn on every attach.\n",
+"'cpusteer detach IFACE'. A fresh random hash key is drawn on every attach.\n"
+"With --auto, the plan of 'cpusteer plan' chooses the targets (or takes\n"
+"--cpus) and the queue size (unless --qsize), pins the NIC's receive-queue\n"
+"interrupts and turns RPS off on its queues; the previous values are kept\n"
+"in the pin directory and detach restores them.\n",
 	.opts = attach_opts,
 };
 
@@ -80,6 +96,12 @@ struct attach_args {
 	__u32 xdp_mode;
 	bool force;
 	bool have_cpus;
+	bool have_qsize;
+	bool automatic, dry_run, ignore_irqbalance;
+	struct cs_plan_opts plan_opts;
+	struct cs_plan *plan;
+	struct cs_change *changes;
+	int nchanges;
 };
 
 static int parse_fallback(const char *s, __u32 *cpu)
@@ -109,6 +131,7 @@ static int parse_one(struct attach_args *a, int c)
 	case OPT_BUCKETS:
 		return cs_parse_buckets(optarg, cfg);
 	case OPT_QSIZE:
+		a->have_qsize = true;
 		return cs_parse_u32("--qsize", optarg, CS_MIN_QSIZE,
 				    CS_MAX_QSIZE, &cfg->qsize);
 	case OPT_STAGE2:
@@ -123,8 +146,17 @@ static int parse_one(struct attach_args *a, int c)
 	case OPT_FORCE:
 		a->force = true;
 		return 0;
+	case OPT_AUTO:
+		a->automatic = true;
+		return 0;
+	case OPT_DRY_RUN:
+		a->dry_run = true;
+		return 0;
+	case OPT_IGNORE_IRQBALANCE:
+		a->ignore_irqbalance = true;
+		return 0;
 	}
-	return -EINVAL;
+	return cs_plan_parse_opt(c, &a->plan_opts) ? -EINVAL : 0;
 }
 
 static int attach_parse(int argc, char **argv, struct attach_args *a)
@@ -133,6 +165,7 @@ static int attach_parse(int argc, char **argv, struct attach_args *a)
 	int c;
 
 	cs_steer_cfg_init(&a->cfg);
+	cs_plan_opts_init(&a->plan_opts);
 	a->cfg.tracing = true;
 	while ((c = cs_getopt(argc, argv, &cs_cmd_attach)) != -1) {
 		if (c == CS_OPT_HELP) {
@@ -151,16 +184,26 @@ static int attach_parse(int argc, char **argv, struct attach_args *a)
 		return -EINVAL;
 	}
 	a->ifname = argv[optind];
-	if (!a->have_cpus) {
-		cs_err("--cpus is required: name the target CPUs, e.g. --cpus 0-3");
+	if (!a->automatic && (a->dry_run || a->ignore_irqbalance ||
+			      a->plan_opts.topology || a->plan_opts.sysroot ||
+			      a->plan_opts.allow_smt || a->plan_opts.spill)) {
+		cs_err("--dry-run, --ignore-irqbalance, --topology, --sysroot, --allow-smt and --spill go with --auto");
 		return -EINVAL;
 	}
-	if (a->cfg.nbuckets < a->cfg.cpus.n) {
+	if (!a->have_cpus && !a->automatic) {
+		cs_err("--cpus is required: name the target CPUs, e.g. --cpus 0-3 (or plan them with --auto)");
+		return -EINVAL;
+	}
+	if (a->automatic && a->have_cpus) {
+		a->plan_opts.have_cpus = true;
+		a->plan_opts.cpus = a->cfg.cpus;
+	}
+	if (!a->automatic && a->cfg.nbuckets < a->cfg.cpus.n) {
 		cs_err("--buckets %u is fewer than the %u target CPUs: some would get no traffic",
 		       a->cfg.nbuckets, a->cfg.cpus.n);
 		return -EINVAL;
 	}
-	if (cs_cpus_check_online("--cpus", &a->cfg.cpus))
+	if (!a->automatic && cs_cpus_check_online("--cpus", &a->cfg.cpus))
 		return -EINVAL;
 	fb.cpu[0] = a->cfg.params.fallback_cpu;
 	if (fb.cpu[0] != CS_FALLBACK_PASS &&
@@ -173,6 +216,124 @@ static int attach_parse(int argc, char **argv, struct attach_args *a)
 		return -ENODEV;
 	}
 	return 0;
+}
+
+/* IRQ affinities to the plan's RX CPUs, RPS off on IFACE's queues. */
+static int auto_changes(struct attach_args *a)
+{
+	const char *root = a->plan_opts.sysroot;
+	struct cs_plan *p = a->plan;
+	__u32 i;
+	int n = 0;
+
+	a->changes = calloc(CS_IRQ_MAX + CS_RXQ_MAX, sizeof(*a->changes));
+	if (!a->changes)
+		return -ENOMEM;
+	for (i = 0; i < p->nirq; i++) {
+		struct cs_change *c = &a->changes[n];
+
+		c->kind = CS_SAVED_IRQ;
+		c->index = p->irq[i].irq;
+		cs_sys_path(c->path, sizeof(c->path), root,
+			    "/proc/irq/%u/smp_affinity_list", c->index);
+		if (cs_read_line(c->path, c->old, sizeof(c->old))) {
+			cs_err("%s: cannot read %s: %s", a->ifname, c->path,
+			       strerror(errno));
+			return -EIO;
+		}
+		snprintf(c->new, sizeof(c->new), "%u", p->irq[i].cpu);
+		n++;
+	}
+	n += cs_rps_changes(root, a->ifname, a->changes + n, CS_RXQ_MAX);
+	a->nchanges = n;
+	return 0;
+}
+
+static void auto_dry_run(const struct attach_args *a)
+{
+	char cpus[256];
+	int i;
+
+	cs_plan_print(stdout, a->plan, a->ifname);
+	for (i = 0; i < a->nchanges; i++)
+		printf("would write %s to %s (now %s)\n", a->changes[i].new,
+		       a->changes[i].path, a->changes[i].old);
+	cs_cpulist_format(&a->cfg.cpus, cpus, sizeof(cpus));
+	printf("would attach to %s: hash %s, %u buckets over CPUs %s, qsize %u; nothing was changed\n",
+	       a->ifname, cs_hash_mode_names[a->cfg.params.hash_mode],
+	       a->cfg.nbuckets, cpus, a->cfg.qsize);
+}
+
+/*
+ * --auto: plan, then check everything the plan implies before anything
+ * changes: the targets are online, the table can hold them, irqbalance
+ * will not fight the pinning.
+ */
+static int attach_auto(struct attach_args *a)
+{
+	int pid, err;
+
+	a->plan = calloc(1, sizeof(*a->plan));
+	if (!a->plan)
+		return -ENOMEM;
+	a->plan_opts.ifname = a->ifname;
+	err = cs_plan_make(&a->plan_opts, a->plan);
+	if (err)
+		return err;
+	a->cfg.cpus = a->plan->targets;
+	if (!a->have_qsize)
+		a->cfg.qsize = a->plan->qsize;
+	if (cs_cpus_check_online("planned target CPUs", &a->cfg.cpus))
+		return -EINVAL;
+	if (a->cfg.nbuckets < a->cfg.cpus.n) {
+		cs_err("--buckets %u is fewer than the %u planned target CPUs",
+		       a->cfg.nbuckets, a->cfg.cpus.n);
+		return -EINVAL;
+	}
+	err = auto_changes(a);
+	if (err)
+		return err;
+	pid = a->plan->nirq ? cs_irqbalance_pid(a->plan_opts.sysroot) : 0;
+	if (pid && !a->ignore_irqbalance && !a->dry_run) {
+		cs_err("irqbalance (pid %d) is running and would move the pinned interrupts again: stop it (systemctl stop irqbalance) or pass --ignore-irqbalance",
+		       pid);
+		return -EBUSY;
+	}
+	if (pid)
+		cs_warn("irqbalance (pid %d) is running: it may move the interrupts cpusteer pins",
+			pid);
+	return 0;
+}
+
+/* Save what --auto changes into a pinned map, then change it. */
+static int apply_auto(struct attach_args *a)
+{
+	char path[512];
+	int fd, err;
+
+	fd = cs_saved_create();
+	if (fd < 0)
+		return fd;
+	cs_pin_path(path, sizeof(path), a->ifname, CS_PIN_SAVED);
+	err = cs_saved_set_sysroot(fd, a->plan_opts.sysroot);
+	if (!err && bpf_obj_pin(fd, path)) {
+		err = -errno;
+		cs_err("cannot pin %s: %s", path, strerror(errno));
+	}
+	if (!err)
+		err = cs_changes_apply(fd, a->changes, a->nchanges);
+	close(fd);
+	return err;
+}
+
+static void restore_auto(const struct attach_args *a)
+{
+	int fd = cs_pin_open(a->ifname, CS_PIN_SAVED);
+
+	if (fd < 0)
+		return;
+	cs_saved_restore(fd, a->ifname);
+	close(fd);
 }
 
 /*
@@ -343,6 +504,8 @@ static int attach_run(struct attach_args *a)
 	err = pin_maps(skel, a->ifname);
 	if (!err)
 		err = pin_tracing(skel, a->ifname);
+	if (!err && a->automatic)
+		err = apply_auto(a);
 	if (!err && foreign)
 		err = evict_foreign(a, foreign, &old_fd, &old_flags);
 	if (err)
@@ -363,6 +526,8 @@ err_restore:
 	if (old_fd >= 0)
 		close(old_fd);
 err_unpin:
+	if (a->automatic)
+		restore_auto(a);
 	cs_pins_remove(a->ifname);
 err_destroy:
 	cpusteer_bpf__destroy(skel);
@@ -372,10 +537,28 @@ err_destroy:
 int cmd_attach(int argc, char **argv)
 {
 	struct attach_args a = {};
+	int err, rc = CS_EXIT_OK;
 
 	if (attach_parse(argc, argv, &a))
 		return CS_EXIT_USAGE;
 	if (cs_require_root())
 		return CS_EXIT_FAIL;
-	return attach_run(&a) ? CS_EXIT_FAIL : CS_EXIT_OK;
+	if (a.automatic) {
+		err = attach_auto(&a);
+		if (err) {
+			rc = err == -EINVAL ? CS_EXIT_USAGE : CS_EXIT_FAIL;
+			goto out;
+		}
+		if (a.dry_run) {
+			auto_dry_run(&a);
+			goto out;
+		}
+	}
+	rc = attach_run(&a) ? CS_EXIT_FAIL : CS_EXIT_OK;
+out:
+	if (a.plan)
+		cs_plan_free(a.plan);
+	free(a.plan);
+	free(a.changes);
+	return rc;
 }

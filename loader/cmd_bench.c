@@ -229,7 +229,7 @@ static void report(const struct bench_args *a, struct bench_frame *frames,
 		json_object_array_add(arr, o);
 	}
 	printf("%s\n", json_object_to_json_string_ext(arr,
-				JSON_C_TO_STRING_PRETTY));
+				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(arr);
 }
 

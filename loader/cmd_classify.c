@@ -236,7 +236,7 @@ static int classify_frame(struct cpusteer_bpf *skel, const __u8 *pkt,
 		rec.reason < CS_REASON_MAX ? cs_reasons[rec.reason].name :
 					     "unrecorded"));
 	printf("%s\n", json_object_to_json_string_ext(o,
-						      JSON_C_TO_STRING_SPACED));
+						      JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 
 #include "commands.h"
+#include "irq.h"
 #include "log.h"
 #include "pins.h"
 
@@ -81,6 +82,14 @@ static int detach_run(const char *ifname, bool force)
 		if (bpf_link_detach(fd) && errno != ENOLINK && errno != EINVAL)
 			cs_warn("%s: detaching the XDP link: %s", ifname,
 				strerror(errno));
+		close(fd);
+	}
+	/* attach --auto: put IRQ affinities and RPS masks back first. */
+	fd = cs_pin_open(ifname, CS_PIN_SAVED);
+	if (fd >= 0) {
+		if (cs_saved_restore(fd, ifname))
+			cs_warn("%s: some interrupt or RPS settings could not be restored (see above)",
+				ifname);
 		close(fd);
 	}
 	err = cs_pins_remove(ifname);

@@ -294,7 +294,7 @@ static void report(const struct gen_args *a, const struct cs_gen_result *r)
 	json_object_object_add(o, "pps", json_object_new_double(pps));
 	json_object_object_add(o, "flows", json_object_new_int(a->cfg.flows));
 	json_object_object_add(o, "size", json_object_new_int(a->cfg.size));
-	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 

@@ -115,7 +115,7 @@ static void report_json(const struct watched *w, double dt)
 	json_object_object_add(o, "targets", targets);
 	json_object_object_add(o, "reasons", reasons);
 	printf("%s\n", json_object_to_json_string_ext(o,
-						      JSON_C_TO_STRING_PLAIN));
+						      JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 }
 

@@ -108,7 +108,7 @@ static int status_run(const char *only)
 	}
 	if (cs_json && !(only && err))
 		printf("%s\n", json_object_to_json_string_ext(arr,
-				JSON_C_TO_STRING_PRETTY));
+				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	else if (!cs_json && !n)
 		printf("cpusteer is not attached to any interface\n");
 	json_object_put(arr);

@@ -12,6 +12,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 
 extern const struct cs_command cs_cmd_attach;
 extern const struct cs_command cs_cmd_detach;
@@ -20,6 +21,7 @@ extern const struct cs_command cs_cmd_stats;
 extern const struct cs_command cs_cmd_classify;
 extern const struct cs_command cs_cmd_bench;
 extern const struct cs_command cs_cmd_gen;
+extern const struct cs_command cs_cmd_plan;
 
 /* Commands that touch BPF need root: say so before the kernel does. */
 int cs_require_root(void);

@@ -22,7 +22,7 @@ static void cs_vlog(const char *level, const char *fmt, va_list ap)
 
 		json_object_object_add(o, "error", json_object_new_string(msg));
 		printf("%s\n", json_object_to_json_string_ext(o,
-					JSON_C_TO_STRING_PLAIN));
+					JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	}
 }

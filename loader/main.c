@@ -14,7 +14,8 @@
 
 static const struct cs_command *const commands[] = {
 	&cs_cmd_attach, &cs_cmd_detach, &cs_cmd_status, &cs_cmd_stats,
-	&cs_cmd_classify, &cs_cmd_gen, &cs_cmd_bench,
+	&cs_cmd_classify, &cs_cmd_gen, &cs_cmd_plan,
+	&cs_cmd_bench,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

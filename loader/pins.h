@@ -2,7 +2,7 @@
 /*
  * What an attachment leaves in bpffs, so steering outlives the loader:
  *   /sys/fs/bpf/cpusteer/IFACE/{link,cpu_map,table,stats,
- *                               trace_enqueue,trace_redirect_err}
+ *                               trace_enqueue,trace_redirect_err,saved}
  * Everything else (the stage-1 parameters, the stage-2 program, the XDP
  * mode) is read back from these objects, never stored twice.
  */
@@ -21,6 +21,7 @@ enum cs_pin {
 	CS_PIN_STATS,
 	CS_PIN_TRACE_ENQUEUE,
 	CS_PIN_TRACE_REDIRECT_ERR,
+	CS_PIN_SAVED,		/* attach --auto: the values to restore */
 	CS_PIN_MAX,
 };
 extern const char *const cs_pin_names[CS_PIN_MAX];

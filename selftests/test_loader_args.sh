@@ -340,6 +340,11 @@ row "classify: --key of 16 hex digits"     $U "--key '$bad_key' is not 32 hex di
 row "classify: --hash with IFACE"          $U "--hash, --buckets and --key go with --cpus" classify --pcap "$not_pcap" "$V" --hash l3
 row "classify: pcap does not exist"        $F "$no_pcap.*No such file"                  classify --pcap "$no_pcap" --cpus 0
 row "classify: file is not a pcap"         $F "pcap $not_pcap: .*format"             classify --pcap "$not_pcap" --cpus 0
+row "attach: --dry-run without --auto"     $U "go with --auto"                        attach "$V" --cpus 0 --dry-run
+row "attach: --topology without --auto"    $U "go with --auto"                        attach "$V" --cpus 0 --topology /nonexistent.xml
+row "attach --auto: unreadable topology"   $U "--topology /nonexistent.xml: not a readable hwloc XML" attach "$V" --auto --topology /nonexistent.xml
+row "plan: no interface"                   $U "give exactly one interface"            plan
+row "plan: --budget-us 0"                  $U "--budget-us '0' is out of range"       plan "$V" --budget-us 0
 row "gen: no interface and no --pcap"     $U "give an interface to send through, or --pcap" gen
 row "gen: interface does not exist"        $U "interface 'nosuch0' does not exist"    gen nosuch0
 row "gen: zero flows"                      $U "--flows '0' is out of range"           gen --pcap "$tmp/g.pcap" --flows 0
