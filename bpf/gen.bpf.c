@@ -30,13 +30,13 @@ struct {
 	__uint(max_entries, 1);
 } gen_flows SEC(".maps");
 
-/* Where this CPU is in gen_order. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, __u64);
-	__uint(max_entries, 1);
-} gen_pos SEC(".maps");
+/*
+ * Where the generator is in gen_order. One counter, not per CPU: a run
+ * executes on one CPU at a time, but successive runs of one "cpusteer gen"
+ * may land on different CPUs, and every run must go on where the last
+ * stopped (per-CPU counters skewed the flows when the process moved).
+ */
+__u64 gen_pos;
 
 /* Frames the kernel failed to transmit after we redirected them. */
 __u64 gen_tx_errors;
@@ -88,16 +88,12 @@ int cs_gen(struct xdp_md *ctx)
 	__u16 *l4csum = NULL, *ipcsum = NULL, *ports;
 	struct cs_gen_payload *pl;
 	struct cs_gen_flow *flow;
-	__u32 zero = 0, slot, *fid;
-	__u64 *pos;
+	__u32 slot, *fid;
 
 	pl = data + gen_params.payload_off;
 	if ((void *)(pl + 1) > end)
 		return XDP_ABORTED;	/* the loader sized the template */
-	pos = bpf_map_lookup_elem(&gen_pos, &zero);
-	if (!pos)
-		return XDP_ABORTED;
-	slot = (*pos)++ & gen_params.order_mask;
+	slot = gen_pos++ & gen_params.order_mask;
 	fid = bpf_map_lookup_elem(&gen_order, &slot);
 	if (!fid)
 		return XDP_ABORTED;
