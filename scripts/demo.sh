@@ -46,10 +46,7 @@ ip netns exec "$NS_B" "$UDP_FLOWS" recv --src "$IP_A" --dst "$IP_B" \
 	--flows "$FLOWS" --packets "$PACKETS" --timeout $((secs + 5)) \
 	> "$TMP/recv" 2> "$TMP/recv.err" &
 recv=$!
-for ((i = 0; i < 50; i++)); do
-	grep -q listening "$TMP/recv.err" && break
-	sleep 0.1
-done
+wait_for "$TMP/recv.err" listening || die "the receiver did not start"
 in_b "$CPUSTEER" stats "$VETH_B" --interval 1 --count "$secs" &
 stats=$!
 ip netns exec "$NS_A" "$UDP_FLOWS" send --src "$IP_A" --dst "$IP_B" \

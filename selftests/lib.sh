@@ -126,6 +126,19 @@ require_btf()
 		ktap_exit_skip "kernel has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)"
 }
 
+# wait_for FILE TEXT: until FILE says TEXT (a receiver's "listening"), at
+# most 5 s; returns non-zero if it never did.
+wait_for()
+{
+	local i
+
+	for ((i = 0; i < 50; i++)); do
+		grep -q "$2" "$1" 2> /dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # require_cpumap: skip where the kernel has no BPF_MAP_TYPE_CPUMAP.
 require_cpumap()
 {

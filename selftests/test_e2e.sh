@@ -47,16 +47,13 @@ NCPUS=$(nproc)
 # $TMP/NAME.recv (one JSON object per flow) and $TMP/NAME.classify.
 run_flows()
 {
-	local name=$1 src=$2 dst=$3 rpid i
+	local name=$1 src=$2 dst=$3 rpid
 
 	ip netns exec "$NS_B" timeout $((TIMEOUT + 5)) "$UDP_FLOWS" recv \
 		--src "$src" --dst "$dst" --flows $FLOWS --packets $PACKETS \
 		--timeout $TIMEOUT > "$TMP/$name.recv" 2> "$TMP/$name.err" &
 	rpid=$!
-	for ((i = 0; i < 50; i++)); do
-		grep -q listening "$TMP/$name.err" && break
-		sleep 0.1
-	done
+	wait_for "$TMP/$name.err" listening || return 1
 	ip netns exec "$NS_A" timeout $TIMEOUT "$UDP_FLOWS" send \
 		--src "$src" --dst "$dst" --flows $FLOWS --packets $PACKETS \
 		--rate 20000 > "$TMP/$name.send" || return 1
@@ -131,7 +128,7 @@ done
 # none out of order, each flow on its predicted CPU.
 gen_live()
 {
-	local fam=$1 src=$2 dst=$3 rpid i v6=
+	local fam=$1 src=$2 dst=$3 rpid v6=
 
 	[[ $fam == ipv6 ]] && v6=--ipv6
 	ip netns exec "$NS_B" timeout $((TIMEOUT + 5)) "$UDP_FLOWS" recv \
@@ -139,10 +136,7 @@ gen_live()
 		--packets $GEN_PACKETS --timeout $TIMEOUT \
 		> "$TMP/gen-$fam.recv" 2> "$TMP/gen-$fam.err" &
 	rpid=$!
-	for ((i = 0; i < 50; i++)); do
-		grep -q listening "$TMP/gen-$fam.err" && break
-		sleep 0.1
-	done
+	wait_for "$TMP/gen-$fam.err" listening || return 1
 	nsenter --net="/run/netns/$NS_A" "$CPUSTEER" gen "$VETH_A" $v6 \
 		--src "$src" --dst "$dst" --dst-mac "$MAC_B" \
 		--flows $GEN_FLOWS --count $((GEN_FLOWS * GEN_PACKETS)) \
