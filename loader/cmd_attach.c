@@ -186,8 +186,9 @@ static int attach_parse(int argc, char **argv, struct attach_args *a)
 	a->ifname = argv[optind];
 	if (!a->automatic && (a->dry_run || a->ignore_irqbalance ||
 			      a->plan_opts.topology || a->plan_opts.sysroot ||
-			      a->plan_opts.allow_smt || a->plan_opts.spill)) {
-		cs_err("--dry-run, --ignore-irqbalance, --topology, --sysroot, --allow-smt and --spill go with --auto");
+			      a->plan_opts.allow_smt || a->plan_opts.spill ||
+			      a->plan_opts.budget_us != CS_DEFAULT_BUDGET_US)) {
+		cs_err("--dry-run, --ignore-irqbalance, --topology, --sysroot, --allow-smt, --spill and --budget-us go with --auto");
 		return -EINVAL;
 	}
 	if (!a->have_cpus && !a->automatic) {
@@ -550,6 +551,13 @@ int cmd_attach(int argc, char **argv)
 			goto out;
 		}
 		if (a.dry_run) {
+			__u32 foreign;
+
+			/* What a real attach would refuse, refused now. */
+			if (check_hook(&a, &foreign)) {
+				rc = CS_EXIT_FAIL;
+				goto out;
+			}
 			auto_dry_run(&a);
 			goto out;
 		}

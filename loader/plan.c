@@ -143,6 +143,11 @@ static int plan_targets(struct cs_plan *p, const struct cs_plan_opts *o,
 			plan_targets_on(p, o, order, node, true);
 		}
 	}
+	if (!p->targets.n) {
+		cs_err("%s: no CPU is left for targets: every core takes a receive-queue interrupt; pass --allow-smt or --cpus LIST",
+		       o->ifname);
+		return -EINVAL;
+	}
 	for (i = 0; i < p->targets.n && node >= 0; i++) {
 		const struct cs_core *c = cs_topo_core_of(&p->topo,
 							  p->targets.cpu[i]);

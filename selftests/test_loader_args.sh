@@ -343,6 +343,7 @@ row "classify: file is not a pcap"         $F "pcap $not_pcap: .*format"        
 row "attach: --dry-run without --auto"     $U "go with --auto"                        attach "$V" --cpus 0 --dry-run
 row "attach: --topology without --auto"    $U "go with --auto"                        attach "$V" --cpus 0 --topology /nonexistent.xml
 row "attach --auto: unreadable topology"   $U "--topology /nonexistent.xml: not a readable hwloc XML" attach "$V" --auto --topology /nonexistent.xml
+row "attach: --budget-us without --auto"   $U "go with --auto"                        attach "$V" --cpus 0 --budget-us 50
 row "plan: no interface"                   $U "give exactly one interface"            plan
 row "plan: --budget-us 0"                  $U "--budget-us '0' is out of range"       plan "$V" --budget-us 0
 row "gen: no interface and no --pcap"     $U "give an interface to send through, or --pcap" gen

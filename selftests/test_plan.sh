@@ -91,7 +91,7 @@ mk_sysroot "$TMP/i40e" eth0 i40e 4 25000 200 0000:41:00.0
 mk_sysroot "$TMP/virtio" eth0 virtio 1 none 37 0000:00:03.0
 
 ktap_header
-ktap_plan 23
+ktap_plan 24
 
 # 2 sockets x 16 cores x SMT2 (PU 2k, 2k+1 on core k), NIC on socket 1:
 # 8 queues -> cores 16..23 (PUs 32..46 even); targets the other cores of
@@ -169,6 +169,10 @@ ktap_check "a topology file that does not parse is refused" \
 ktap_check "a missing topology file is refused" \
 	refused 2 "--topology $TMP/nope.xml: .*No such file" \
 	"$CPUSTEER" plan eth0 --topology "$TMP/nope.xml"
+mk_sysroot "$TMP/virtio2q" eth0 virtio 2 none 37 0000:00:03.0
+ktap_check "every core an RX core, no target left: refused, and said" \
+	refused 2 "no CPU is left for targets.*--allow-smt or --cpus" \
+	"$CPUSTEER" plan eth0 --topology "$PLAN/vm.xml" --sysroot "$TMP/virtio2q"
 ktap_check "a CPU list outside the topology is refused" \
 	refused 2 "CPU 8 is not in the topology" \
 	"$CPUSTEER" plan eth0 --topology "$PLAN/8c.xml" --cpus 8
