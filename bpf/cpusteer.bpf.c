@@ -17,6 +17,7 @@
 #include "cpusteer.h"
 #include "cs_hash.h"
 #include "lib/parse.h"
+#include "lib/walk.h"
 #include "lib/maps.h"
 
 const volatile struct cs_params cs_params = {
@@ -61,6 +62,19 @@ static __always_inline int cs_fallback(__u32 reason)
 	return act;
 }
 
+/* Every encapsulation a frame went through, counted by name. */
+static __always_inline void cs_count_encaps(__u32 seen)
+{
+	struct cs_stats *st = cs_stats_get();
+	int i;
+
+	if (!st)
+		return;
+	for (i = 0; i < CS_ENCAP_MAX; i++)
+		if (seen & (1U << i))
+			st->encap[i]++;
+}
+
 /* Hash the flow, look its bucket up and redirect to the bucket's CPU. */
 static __always_inline int cs_steer_flow(const struct cs_flow *flow)
 {
@@ -93,6 +107,39 @@ static __always_inline int cs_steer_flow(const struct cs_flow *flow)
 	return act;
 }
 
+/*
+ * Everything the fast path does not take: tags, options, extension
+ * headers inline; PPPoE, MPLS and tunnels through the walk (walk.h). Kept
+ * out of cs_steer() so the walk state is set up only on this path.
+ */
+static __always_inline int cs_steer_slow(struct xdp_md *ctx, int ports)
+{
+	struct cs_cursor c = {
+		.pos = (void *)(long)ctx->data,
+		.end = (void *)(long)ctx->data_end,
+	};
+	struct cs_walk_state st = {};
+	struct cs_flow flow = {};
+	int r, i;
+
+	st.w.tunnel = cs_params.tunnel;
+	r = cs_parse_flow(&c, &flow, ports, &st.w, &st.at, &st.l4,
+			  cs_params.vxlan_ports);
+	if (r == CS_PARSE_WALK) {
+		st.flow = flow;
+		st.off = c.pos - (void *)(long)ctx->data;
+		for (i = 0; i < CS_VXLAN_PORTS_MAX; i++)
+			st.vxlan_ports[i] = cs_params.vxlan_ports[i];
+		r = cs_parse_walk(ctx, &st, ports);
+		flow = st.flow;
+	}
+	if (st.w.seen)
+		cs_count_encaps(st.w.seen);
+	if (r < 0)
+		return cs_fallback(-r);
+	return cs_steer_flow(&flow);
+}
+
 SEC("xdp")
 int cs_steer(struct xdp_md *ctx)
 {
@@ -102,17 +149,11 @@ int cs_steer(struct xdp_md *ctx)
 	};
 	int ports = cs_hash_mode_has_ports(cs_params.hash_mode);
 	struct cs_flow flow = {};
-	int r;
 
-	/* Two copies of the tail, each straight-line: the common frame
-	 * never runs the general parser's bookkeeping.
-	 */
-	if (cs_parse_fast(&c, &flow, ports))
+	if (cs_parse_fast(&c, &flow, ports, cs_params.tunnel,
+			  cs_params.vxlan_ports))
 		return cs_steer_flow(&flow);
-	r = cs_parse_flow(&c, &flow, ports);
-	if (r < 0)
-		return cs_fallback(-r);
-	return cs_steer_flow(&flow);
+	return cs_steer_slow(ctx, ports);
 }
 
 static __always_inline void cs_count(__u32 reason)

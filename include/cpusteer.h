@@ -40,6 +40,26 @@
 #define CS_VLAN_MAX		4
 #endif
 
+/* MPLS labels walked before giving up: carrier cores stack 3-4 (transport,
+ * service, entropy); 8 leaves room.
+ */
+#ifndef CS_MPLS_MAX
+#define CS_MPLS_MAX		8
+#endif
+
+/*
+ * Tunnels entered before hashing what has been reached: two levels cover
+ * VXLAN in GRE or GTP-U in a VLAN'd IPsec-less core; one more is spare.
+ */
+#ifndef CS_ENCAP_DEPTH
+#define CS_ENCAP_DEPTH		3
+#endif
+
+/* Extra UDP ports treated as VXLAN besides 4789 (e.g. 8472, Linux's old
+ * default), set per attach.
+ */
+#define CS_VXLAN_PORTS_MAX	4
+
 /* IPv6 extension headers walked before giving up. RFC 8200 expects at most
  * one of each kind plus a repeated destination-options header; 6 covers
  * hop-by-hop, dest-opts, routing, fragment, dest-opts and one spare.
@@ -88,6 +108,10 @@ enum cs_hash_mode {
 	X(BAD_IPV6,	  "bad_ipv6",	    "IPv6 version invalid")	\
 	X(VLAN_DEPTH,	  "vlan_depth",	    "more VLAN tags than CS_VLAN_MAX") \
 	X(IPV6_EXT_DEPTH, "ipv6_ext_depth", "more IPv6 extension headers than CS_IPV6_EXT_MAX") \
+	X(BAD_PPPOE,	  "bad_pppoe",	    "PPPoE session frame with a non-IP PPP protocol") \
+	X(MPLS_DEPTH,	  "mpls_depth",	    "more MPLS labels than CS_MPLS_MAX") \
+	X(BAD_GRE,	  "bad_gre",	    "GRE version other than 0, or routing present") \
+	X(BAD_GTP,	  "bad_gtp",	    "GTP-U version other than 1") \
 	X(NO_TARGET,	  "no_target",	    "bucket names a CPU without a cpumap entry; passed") \
 	X(REDIRECT_ERR,	  "redirect_err",   "the kernel failed the redirect after the program") \
 	X(CPUMAP_DROP,	  "cpumap_drop",    "target ring full: dropped at enqueue") \
@@ -109,6 +133,15 @@ enum cs_reason {
  * Per-attach parameters, fixed at load time in .rodata so the verifier
  * prunes the hash modes and the recording path a live program does not use.
  */
+/* Tunnel handling flags, struct cs_params.tunnel. */
+#define CS_TUN_OUTER		0x1	/* hash the outermost flow only */
+#define CS_TUN_ID		0x2	/* mix VNI / GRE key / TEID in */
+#define CS_TUN_MPLS_ETH		0x4	/* after the MPLS stack: Ethernet
+					 * (pseudowire), with or without a
+					 * control word; else IP by nibble
+					 */
+#define CS_TUN_EXTRA_PORTS	0x8	/* vxlan_ports has entries */
+
 struct cs_params {
 	__u64 key[2];		/* hash key: random odd multipliers */
 	__u32 hash_mode;	/* enum cs_hash_mode */
@@ -116,8 +149,27 @@ struct cs_params {
 	__u32 bucket_shift;	/* 64 - log2(buckets); 63 for one bucket */
 	__u32 fallback_cpu;	/* CS_FALLBACK_PASS or a CPU with an entry */
 	__u32 record;		/* classify only: write struct cs_record */
-	__u32 pad;
+	__u32 tunnel;		/* CS_TUN_* */
+	__be16 vxlan_ports[CS_VXLAN_PORTS_MAX];	/* extra, 0 = unused */
 };
+
+/*
+ * Encapsulations stage 1 recognises and enters, counted by name in
+ * struct cs_stats.encap (malformed ones fall back under a reason).
+ */
+#define CS_ENCAPS(X)							\
+	X(PPPOE,    "pppoe")	X(MPLS,	    "mpls")			\
+	X(GRE,	    "gre")	X(ERSPAN,   "erspan")			\
+	X(VXLAN,    "vxlan")	X(GENEVE,   "geneve")			\
+	X(GTPU,	    "gtpu")	X(IPIP,	    "ip_in_ip")			\
+	X(ICMP_ERR, "icmp_error")
+
+#define CS_ENCAP_ENUM(sfx, name) CS_ENCAP_##sfx,
+enum cs_encap {
+	CS_ENCAPS(CS_ENCAP_ENUM)
+	CS_ENCAP_MAX,
+};
+#undef CS_ENCAP_ENUM
 
 /*
  * One bucket of the indirection table. The table is a PERCPU_ARRAY: every
@@ -140,6 +192,7 @@ struct cs_bucket {
  */
 struct cs_stats {
 	__u64 reason[CS_REASON_MAX];
+	__u64 encap[CS_ENCAP_MAX];	 /* encapsulations entered */
 	__u64 enqueue_drops[CS_MAX_CPUS]; /* by target CPU, ring full */
 };
 
@@ -162,6 +215,11 @@ struct cs_reason_desc {
 static const struct cs_reason_desc cs_reasons[CS_REASON_MAX]
 	__attribute__((unused)) = { CS_REASONS(CS_REASON_DESC) };
 #undef CS_REASON_DESC
+
+#define CS_ENCAP_NAME(sfx, n) [CS_ENCAP_##sfx] = n,
+static const char *const cs_encap_names[CS_ENCAP_MAX]
+	__attribute__((unused)) = { CS_ENCAPS(CS_ENCAP_NAME) };
+#undef CS_ENCAP_NAME
 
 static const char *const cs_hash_mode_names[CS_HASH_MODE_MAX]
 	__attribute__((unused)) = {

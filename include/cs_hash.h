@@ -34,6 +34,7 @@ struct cs_flow {
 	__u64 sport;
 	__u64 dport;
 	__u64 proto;
+	__u64 tunnel_id;	/* VNI / GRE key / TEID, with CS_TUN_ID */
 };
 
 /*
@@ -59,7 +60,7 @@ CS_INLINE __u64 cs_hash_flow(const struct cs_flow *f, __u64 k0, __u64 k1,
 	__u64 dst = f->proto << 48 | f->dst << 16 | f->dport;
 	__u64 h;
 
-	h = src * k0 + dst * (symmetric ? k0 : k1);
+	h = src * k0 + dst * (symmetric ? k0 : k1) + f->tunnel_id * k1;
 	h ^= h >> 32;
 	return h * CS_HASH_MIX;
 }

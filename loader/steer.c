@@ -13,10 +13,11 @@
 #include "opts.h"
 #include "steer.h"
 
-_Static_assert(sizeof(struct cs_params) == 40, "cs_params layout is ABI");
+_Static_assert(sizeof(struct cs_params) == 48, "cs_params layout is ABI");
 _Static_assert(sizeof(struct cs_record) == 16, "cs_record layout is ABI");
 _Static_assert(sizeof(struct cs_stats) ==
-	       8 * (CS_REASON_MAX + CS_MAX_CPUS), "cs_stats is packed");
+	       8 * (CS_REASON_MAX + CS_ENCAP_MAX + CS_MAX_CPUS),
+	       "cs_stats is packed");
 _Static_assert(sizeof(struct cs_bucket) == 16, "cs_bucket layout is ABI");
 _Static_assert(sizeof(struct cs_stats) <= 32768,
 	       "per-CPU values are limited to 32 KiB");
