@@ -102,10 +102,34 @@ static size_t l4_hdr_len(__u8 proto)
 	}
 }
 
+/* The ethertype announcing layer @i (nencap: the inner IP). */
+static __u16 layer_ethertype(const struct cs_frame_spec *s, int i)
+{
+	if (i >= s->nencap)
+		return s->family == 6 ? ETH_P_IPV6 : ETH_P_IP;
+	switch (s->encap[i].type) {
+	case CS_FE_PPPOE:
+		return 0x8864;
+	case CS_FE_MPLS:
+		return 0x8847;
+	default:
+		return s->encap[i].family == 6 ? ETH_P_IPV6 : ETH_P_IP;
+	}
+}
+
+/* IP family of layer @i if it starts with IP, 0 if not. */
+static int layer_family(const struct cs_frame_spec *s, int i)
+{
+	if (i >= s->nencap)
+		return s->family;
+	if (s->encap[i].type == CS_FE_PPPOE || s->encap[i].type == CS_FE_MPLS)
+		return 0;
+	return s->encap[i].family;
+}
+
 static void build_eth(const struct cs_frame_spec *s, struct builder *b)
 {
-	__u16 type = s->ethertype ? s->ethertype :
-		     s->family == 6 ? ETH_P_IPV6 : ETH_P_IP;
+	__u16 type = s->ethertype ? s->ethertype : layer_ethertype(s, 0);
 	__u8 *p = put(b, ETH_HLEN);
 	int i;
 
@@ -243,13 +267,299 @@ static void finish(const struct cs_frame_spec *s, struct builder *b,
 	}
 }
 
-size_t cs_frame_build(const struct cs_frame_spec *s, __u8 *buf, size_t cap)
+struct cs_frame_encap *cs_frame_add_encap(struct cs_frame_spec *s, int type,
+					  const char *src, const char *dst)
 {
-	struct builder b = { .buf = buf, .cap = cap };
-	size_t l3, l4;
+	struct cs_frame_encap *e;
+	int fam = 0;
+
+	if (s->nencap >= CS_FRAME_ENCAP_MAX)
+		return NULL;
+	e = &s->encap[s->nencap];
+	memset(e, 0, sizeof(*e));
+	if (src || dst) {
+		if (inet_pton(AF_INET, src, e->src) == 1 &&
+		    inet_pton(AF_INET, dst, e->dst) == 1)
+			fam = 4;
+		else if (inet_pton(AF_INET6, src, e->src) == 1 &&
+			 inet_pton(AF_INET6, dst, e->dst) == 1)
+			fam = 6;
+		else
+			return NULL;
+	}
+	e->type = type;
+	e->family = fam;
+	e->labels = 1;
+	e->udp_sport = 49152;
+	s->nencap++;
+	return e;
+}
+
+/* Fix-ups once the frame is complete: lengths run to its end. */
+struct fixup {
+	int kind;		/* FIX_* */
+	size_t off;
+};
+enum { FIX_IP4 = 1, FIX_IP6, FIX_UDP, FIX_PPPOE, FIX_GTP };
+
+struct encap_ctx {
+	struct fixup fix[3 * CS_FRAME_ENCAP_MAX];
+	int nfix;
+};
+
+static void fix_add(struct encap_ctx *x, int kind, size_t off)
+{
+	if (x->nfix < (int)(sizeof(x->fix) / sizeof(x->fix[0])))
+		x->fix[x->nfix++] = (struct fixup){ kind, off };
+}
+
+/* An outer IP header whose payload is protocol @proto. */
+static void build_outer_ip(const struct cs_frame_encap *e, __u8 proto,
+			   struct builder *b, struct encap_ctx *x)
+{
+	size_t off = b->len;
+	__u8 *p = put(b, e->family == 6 ? 40 : 20);
+
+	if (!p)
+		return;
+	if (e->family == 6) {
+		p[0] = 0x60;
+		p[6] = proto;
+		p[7] = 64;
+		memcpy(p + 8, e->src, 16);
+		memcpy(p + 24, e->dst, 16);
+		fix_add(x, FIX_IP6, off);
+	} else {
+		p[0] = 0x45;
+		p[8] = 64;
+		p[9] = proto;
+		memcpy(p + 12, e->src, 4);
+		memcpy(p + 16, e->dst, 4);
+		fix_add(x, FIX_IP4, off);
+	}
+}
+
+static void build_inner_eth(__u16 type, struct builder *b)
+{
+	static const __u8 mac[6] = { 0x02, 0, 0, 0, 0x0e, 0x0e };
+	__u8 *p = put(b, ETH_HLEN);
+
+	if (!p)
+		return;
+	memcpy(p, mac, 6);
+	memcpy(p + 6, mac, 6);
+	p[11] = 0x0f;
+	put16(p + 12, type);
+}
+
+static void build_udp(const struct cs_frame_encap *e, __u16 dport,
+		      struct builder *b, struct encap_ctx *x)
+{
+	size_t off = b->len;
+	__u8 *p = put(b, 8);
+
+	if (!p)
+		return;
+	put16(p, e->udp_sport);
+	put16(p + 2, dport);
+	fix_add(x, FIX_UDP, off);	/* checksum 0: allowed for tunnels */
+}
+
+static void build_gre(const struct cs_frame_encap *e, __u16 proto,
+		      struct builder *b)
+{
+	__u16 flags = e->version & 7;
 	__u8 *p;
 
+	if (e->gre_flags & CS_FE_GRE_CSUM)
+		flags |= 0x8000;
+	if (e->gre_flags & CS_FE_GRE_KEY)
+		flags |= 0x2000;
+	if (e->gre_flags & CS_FE_GRE_SEQ)
+		flags |= 0x1000;
+	p = put(b, 4);
+	if (!p)
+		return;
+	put16(p, flags);
+	put16(p + 2, proto);
+	if (e->gre_flags & CS_FE_GRE_CSUM)
+		put(b, 4);
+	if (e->gre_flags & CS_FE_GRE_KEY && (p = put(b, 4))) {
+		put16(p, e->id >> 16);
+		put16(p + 2, e->id & 0xffff);
+	}
+	if (e->gre_flags & CS_FE_GRE_SEQ && (p = put(b, 4)))
+		p[3] = 1;
+}
+
+/* Layer @i and everything it announces about layer @i + 1. */
+static void build_encap(const struct cs_frame_spec *s, int i,
+			struct builder *b, struct encap_ctx *x)
+{
+	const struct cs_frame_encap *e = &s->encap[i];
+	int next_fam = layer_family(s, i + 1), l;
+	__u16 next_type = layer_ethertype(s, i + 1);
+	size_t off;
+	__u8 *p;
+
+	switch (e->type) {
+	case CS_FE_PPPOE:
+		off = b->len;
+		p = put(b, 8);
+		if (!p)
+			return;
+		p[0] = 0x11;
+		put16(p + 2, e->id);
+		put16(p + 6, e->ppp_proto ? e->ppp_proto :
+			     next_fam == 6 ? 0x0057 : 0x0021);
+		fix_add(x, FIX_PPPOE, off);
+		return;
+	case CS_FE_MPLS:
+		for (l = 0; l < (e->labels ? e->labels : 1); l++) {
+			__u32 lse = ((e->id + l) & 0xfffff) << 12 | 64;
+
+			p = put(b, 4);
+			if (!p)
+				return;
+			if (l + 1 == (e->labels ? e->labels : 1))
+				lse |= 0x100;	/* bottom of stack */
+			put16(p, lse >> 16);
+			put16(p + 2, lse & 0xffff);
+		}
+		if (e->cw) {
+			put(b, 4);		/* control word: 0000... */
+			build_inner_eth(next_type, b);
+		}
+		return;
+	case CS_FE_IPIP:
+		build_outer_ip(e, next_fam == 6 ? 41 : 4, b, x);
+		return;
+	case CS_FE_GRE:
+	case CS_FE_GRE_TEB:
+	case CS_FE_ERSPAN2:
+	case CS_FE_ERSPAN3:
+		build_outer_ip(e, 47, b, x);
+		if (e->type == CS_FE_GRE) {
+			build_gre(e, next_type, b);
+			return;
+		}
+		if (e->type == CS_FE_GRE_TEB) {
+			build_gre(e, 0x6558, b);
+		} else if (e->type == CS_FE_ERSPAN2) {
+			struct cs_frame_encap g = *e;
+
+			g.gre_flags |= CS_FE_GRE_SEQ;	/* II requires it */
+			build_gre(&g, 0x88be, b);
+			p = put(b, 8);
+			if (p)
+				p[0] = 0x10;	/* version 1 */
+		} else {
+			build_gre(e, 0x22eb, b);
+			p = put(b, 12);
+			if (p)
+				p[0] = 0x20;	/* version 2, no O flag */
+		}
+		build_inner_eth(next_type, b);
+		return;
+	case CS_FE_VXLAN:
+		build_outer_ip(e, 17, b, x);
+		build_udp(e, e->udp_port ? e->udp_port : 4789, b, x);
+		p = put(b, 8);
+		if (!p)
+			return;
+		p[0] = 0x08;
+		put16(p + 4, e->id >> 8);
+		p[6] = e->id & 0xff;
+		build_inner_eth(next_type, b);
+		return;
+	case CS_FE_GENEVE:
+		build_outer_ip(e, 17, b, x);
+		build_udp(e, 6081, b, x);
+		p = put(b, 8);
+		if (!p)
+			return;
+		p[0] = e->opt_words & 0x3f;
+		put16(p + 2, 0x6558);
+		put16(p + 4, e->id >> 8);
+		p[6] = e->id & 0xff;
+		put(b, 4 * e->opt_words);
+		build_inner_eth(next_type, b);
+		return;
+	case CS_FE_GTPU:
+		build_outer_ip(e, 17, b, x);
+		build_udp(e, 2152, b, x);
+		off = b->len;
+		p = put(b, 8);
+		if (!p)
+			return;
+		p[0] = (e->version ? e->version : 1) << 5 | 0x10 |
+		       (e->opt_words ? 0x04 : 0);
+		p[1] = 0xff;
+		put16(p + 4, e->id >> 16);
+		put16(p + 6, e->id & 0xffff);
+		fix_add(x, FIX_GTP, off);
+		if (e->opt_words) {
+			/* seq, N-PDU, next: PDU session container (0x85) */
+			p = put(b, 4);
+			if (p)
+				p[3] = 0x85;
+			p = put(b, 4 * e->opt_words);
+			if (p) {
+				p[0] = e->opt_words;
+				p[4 * e->opt_words - 1] = 0;	/* no more */
+			}
+		}
+		return;
+	}
+}
+
+static void encap_finish(struct builder *b, const struct encap_ctx *x)
+{
+	int i;
+
+	for (i = 0; i < x->nfix; i++) {
+		__u8 *p = b->buf + x->fix[i].off;
+		size_t rest = b->len - x->fix[i].off;
+
+		switch (x->fix[i].kind) {
+		case FIX_IP4:
+			put16(p + 2, rest);
+			put16(p + 10, 0);
+			put16(p + 10, csum_fold(csum_add(0, p, 20)));
+			break;
+		case FIX_IP6:
+			put16(p + 4, rest - 40);
+			break;
+		case FIX_UDP:
+			put16(p + 4, rest);
+			break;
+		case FIX_PPPOE:
+			put16(p + 4, rest - 6);
+			break;
+		case FIX_GTP:
+			put16(p + 2, rest - 8);
+			break;
+		}
+	}
+}
+
+size_t cs_frame_build(const struct cs_frame_spec *s, __u8 *buf, size_t cap)
+{
+	return cs_frame_build_layout(s, buf, cap, NULL);
+}
+
+size_t cs_frame_build_layout(const struct cs_frame_spec *s, __u8 *buf,
+			     size_t cap, struct cs_frame_layout *lay)
+{
+	struct builder b = { .buf = buf, .cap = cap };
+	struct encap_ctx x = {};
+	size_t l3, l4;
+	__u8 *p;
+	int i;
+
 	build_eth(s, &b);
+	for (i = 0; i < s->nencap && i < CS_FRAME_ENCAP_MAX; i++)
+		build_encap(s, i, &b, &x);
 	l3 = b.len;
 	if (s->family == 6)
 		build_ipv6(s, &b);
@@ -263,5 +573,9 @@ size_t cs_frame_build(const struct cs_frame_spec *s, __u8 *buf, size_t cap)
 	if (b.overflow)
 		return 0;
 	finish(s, &b, l3, l4);
+	encap_finish(&b, &x);
+	if (lay)
+		*lay = (struct cs_frame_layout){ l3, l4, l4 + (b.len - l4 -
+						 s->payload_len) };
 	return b.len;
 }

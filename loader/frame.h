@@ -17,6 +17,54 @@
 #define CS_FRAME_VLAN_MAX	8	/* > CS_VLAN_MAX: tests go past it */
 #define CS_FRAME_EXT_MAX	12	/* > CS_IPV6_EXT_MAX, likewise */
 
+/*
+ * Encapsulations, outermost first. IP-based ones carry their own outer
+ * addresses; what each one announces as its payload (PPP protocol, GRE
+ * protocol, inner ethertype, IP protocol) follows from the layer after it.
+ */
+enum cs_frame_encap_type {
+	CS_FE_NONE = 0,
+	CS_FE_PPPOE,		/* PPPoE session, then IP */
+	CS_FE_MPLS,		/* label stack, then IP (or cw + Ethernet) */
+	CS_FE_GRE,		/* GRE, then IP */
+	CS_FE_GRE_TEB,		/* GRE, then Ethernet */
+	CS_FE_ERSPAN2,		/* GRE + ERSPAN II, then Ethernet */
+	CS_FE_ERSPAN3,		/* GRE + ERSPAN III, then Ethernet */
+	CS_FE_VXLAN,		/* UDP 4789 (or udp_port), then Ethernet */
+	CS_FE_GENEVE,		/* UDP 6081, options, then Ethernet */
+	CS_FE_GTPU,		/* UDP 2152, G-PDU, then IP */
+	CS_FE_IPIP,		/* IP directly in IP (4in4, 6in4, 4in6, 6in6) */
+	CS_FE_MAX,
+};
+
+#define CS_FRAME_ENCAP_MAX	6
+#define CS_FE_GRE_CSUM		0x1
+#define CS_FE_GRE_KEY		0x2
+#define CS_FE_GRE_SEQ		0x4
+
+struct cs_frame_encap {
+	__u8 type;		/* enum cs_frame_encap_type */
+	__u8 family;		/* outer IP family, IP-based tunnels */
+	__u8 src[16];
+	__u8 dst[16];
+	__u32 id;		/* VNI, GRE key, TEID, first MPLS label, session */
+	__u8 gre_flags;		/* CS_FE_GRE_* */
+	__u8 labels;		/* MPLS: stack depth (1 if 0) */
+	__u8 opt_words;		/* Geneve options / GTP-U extension, 4-byte units */
+	bool cw;		/* MPLS: control word + Ethernet pseudowire */
+	__u16 udp_sport;
+	__u16 udp_port;		/* VXLAN: 0 for 4789 */
+	__u8 version;		/* GRE / GTP version, for malformed cases */
+	__u16 ppp_proto;	/* PPPoE: 0 for the IP family that follows */
+};
+
+/* Where the inner headers landed in a built frame. */
+struct cs_frame_layout {
+	size_t l3;		/* inner IP header */
+	size_t l4;		/* inner L4 header */
+	size_t payload;
+};
+
 struct cs_frame_spec {
 	__u8 dst_mac[6];
 	__u8 src_mac[6];
@@ -40,6 +88,8 @@ struct cs_frame_spec {
 	__u8 icmp_type;
 	__u16 payload_len;
 	const void *payload;	/* NULL: zero bytes */
+	__u8 nencap;
+	struct cs_frame_encap encap[CS_FRAME_ENCAP_MAX];
 };
 
 /* Sensible defaults: IPv4/UDP 10.0.0.1:1000 -> 10.0.0.2:2000, 18 bytes
@@ -48,6 +98,15 @@ struct cs_frame_spec {
 void cs_frame_spec_init(struct cs_frame_spec *s);
 /* Returns the frame length, or 0 if it would not fit in @cap. */
 size_t cs_frame_build(const struct cs_frame_spec *s, __u8 *buf, size_t cap);
+/* The same, telling where the inner headers are (@lay may be NULL). */
+size_t cs_frame_build_layout(const struct cs_frame_spec *s, __u8 *buf,
+			     size_t cap, struct cs_frame_layout *lay);
+/* Add an IP-based encapsulation from @src to @dst ("10.0.0.1", "fd00::1"),
+ * or any other with NULL addresses. Returns the layer to fill in, or NULL
+ * when the spec holds CS_FRAME_ENCAP_MAX already or an address is bad.
+ */
+struct cs_frame_encap *cs_frame_add_encap(struct cs_frame_spec *s, int type,
+					  const char *src, const char *dst);
 /* "10.0.0.1" or "fd00::1" into spec->src/dst; sets family. */
 int cs_frame_set_addrs(struct cs_frame_spec *s, const char *src,
 		       const char *dst);

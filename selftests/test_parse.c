@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/in.h>
+#include <linux/if_ether.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -154,7 +155,8 @@ static int run(struct cpusteer_bpf *skel, const void *frame, __u32 len,
 	return 0;
 }
 
-static int load(__u32 mode, __u32 fallback, struct cpusteer_bpf **skel)
+static int load_tun(__u32 mode, __u32 fallback, __u32 tunnel,
+		    __u16 extra_port, struct cpusteer_bpf **skel)
 {
 	struct cs_steer_cfg cfg;
 
@@ -167,7 +169,17 @@ static int load(__u32 mode, __u32 fallback, struct cpusteer_bpf **skel)
 	cfg.cpus = targets;
 	cfg.qsize = 64;
 	cfg.stage2 = CS_STAGE2_NONE;
+	cfg.params.tunnel = tunnel;
+	if (extra_port) {
+		cfg.params.tunnel |= CS_TUN_EXTRA_PORTS;
+		cfg.params.vxlan_ports[0] = htons(extra_port);
+	}
 	return cs_steer_load(&cfg, skel);
+}
+
+static int load(__u32 mode, __u32 fallback, struct cpusteer_bpf **skel)
+{
+	return load_tun(mode, fallback, 0, 0, skel);
 }
 
 /* The tuple the parser must extract for @s, as the BPF loads see it. */
@@ -560,6 +572,358 @@ out:
 	return ok;
 }
 
+
+/* --- Encapsulations ------------------------------------------------- */
+
+static struct cs_frame_encap *outer4(struct cs_frame_spec *s, int type)
+{
+	return cs_frame_add_encap(s, type, "192.0.2.1", "192.0.2.2");
+}
+
+static struct cs_frame_encap *outer6(struct cs_frame_spec *s, int type)
+{
+	return cs_frame_add_encap(s, type, "2001:db8:1::1", "2001:db8:1::2");
+}
+
+CASE(e_pppoe4, cs_frame_add_encap(s, CS_FE_PPPOE, NULL, NULL)->id = 7)
+CASE(e_pppoe6_tcp, ipv6(s); s->proto = IPPROTO_TCP;
+     cs_frame_add_encap(s, CS_FE_PPPOE, NULL, NULL))
+CASE(e_vlan_pppoe, vlan(s, 0x8100, 5);
+     cs_frame_add_encap(s, CS_FE_PPPOE, NULL, NULL))
+CASE(e_pppoe_lcp, cs_frame_add_encap(s, CS_FE_PPPOE, NULL, NULL)->ppp_proto =
+     0xc021)
+CASE(e_mpls1, cs_frame_add_encap(s, CS_FE_MPLS, NULL, NULL)->id = 100)
+CASE(e_mpls3_v6, ipv6(s); cs_frame_add_encap(s, CS_FE_MPLS, NULL, NULL)->labels = 3)
+CASE(e_mpls_deep, cs_frame_add_encap(s, CS_FE_MPLS, NULL, NULL)->labels =
+     CS_MPLS_MAX + 1)
+CASE(e_gre4, outer4(s, CS_FE_GRE))
+CASE(e_gre_cks, outer4(s, CS_FE_GRE)->gre_flags = CS_FE_GRE_CSUM |
+     CS_FE_GRE_KEY | CS_FE_GRE_SEQ)
+CASE(e_gre6_in6, ipv6(s); outer6(s, CS_FE_GRE))
+CASE(e_gre_teb, outer4(s, CS_FE_GRE_TEB))
+CASE(e_gre_v1, outer4(s, CS_FE_GRE)->version = 1)
+CASE(e_erspan2, outer4(s, CS_FE_ERSPAN2))
+CASE(e_erspan3, outer6(s, CS_FE_ERSPAN3))
+CASE(e_vxlan4, outer4(s, CS_FE_VXLAN)->id = 42; s->proto = IPPROTO_TCP)
+CASE(e_vxlan6, ipv6(s); outer6(s, CS_FE_VXLAN))
+CASE(e_geneve, outer4(s, CS_FE_GENEVE)->opt_words = 2)
+CASE(e_gtpu, outer4(s, CS_FE_GTPU)->id = 0x1234)
+CASE(e_gtpu_ext, outer4(s, CS_FE_GTPU)->opt_words = 1)
+CASE(e_gtpu_v2, outer4(s, CS_FE_GTPU)->version = 2)
+CASE(e_4in4, outer4(s, CS_FE_IPIP))
+CASE(e_6in4, ipv6(s); outer4(s, CS_FE_IPIP))
+CASE(e_4in6, outer6(s, CS_FE_IPIP))
+CASE(e_6in6, ipv6(s); outer6(s, CS_FE_IPIP))
+CASE(e_vxlan_in_gre, outer4(s, CS_FE_GRE); outer4(s, CS_FE_VXLAN))
+CASE(e_pppoe_gre_vxlan, cs_frame_add_encap(s, CS_FE_PPPOE, NULL, NULL);
+     outer4(s, CS_FE_GRE); outer6(s, CS_FE_VXLAN))
+
+static const struct pcase ecases[] = {
+	{ "pppoe ipv4 udp", e_pppoe4, CS_REASON_HASHED, false },
+	{ "pppoe ipv6 tcp", e_pppoe6_tcp, CS_REASON_HASHED, false },
+	{ "pppoe inside a vlan", e_vlan_pppoe, CS_REASON_HASHED, false },
+	{ "pppoe lcp falls back", e_pppoe_lcp, CS_REASON_BAD_PPPOE, false },
+	{ "mpls, one label, ipv4", e_mpls1, CS_REASON_HASHED, false },
+	{ "mpls, three labels, ipv6", e_mpls3_v6, CS_REASON_HASHED, false },
+	{ "mpls deeper than the bound falls back", e_mpls_deep, CS_REASON_MPLS_DEPTH, false },
+	{ "gre ipv4 in ipv4", e_gre4, CS_REASON_HASHED, false },
+	{ "gre with checksum, key, sequence", e_gre_cks, CS_REASON_HASHED, false },
+	{ "gre ipv6 in ipv6", e_gre6_in6, CS_REASON_HASHED, false },
+	{ "gre transparent ethernet bridging", e_gre_teb, CS_REASON_HASHED, false },
+	{ "gre version 1 falls back", e_gre_v1, CS_REASON_BAD_GRE, false },
+	{ "erspan type II", e_erspan2, CS_REASON_HASHED, false },
+	{ "erspan type III over ipv6", e_erspan3, CS_REASON_HASHED, false },
+	{ "vxlan over ipv4, inner tcp", e_vxlan4, CS_REASON_HASHED, false },
+	{ "vxlan over ipv6, inner ipv6", e_vxlan6, CS_REASON_HASHED, false },
+	{ "geneve with options", e_geneve, CS_REASON_HASHED, false },
+	{ "gtp-u g-pdu", e_gtpu, CS_REASON_HASHED, false },
+	{ "gtp-u with an extension header", e_gtpu_ext, CS_REASON_HASHED, false },
+	{ "gtp version 2 falls back", e_gtpu_v2, CS_REASON_BAD_GTP, false },
+	{ "ipip 4in4", e_4in4, CS_REASON_HASHED, false },
+	{ "sit 6in4", e_6in4, CS_REASON_HASHED, false },
+	{ "ipv4 in ipv6", e_4in6, CS_REASON_HASHED, false },
+	{ "ipv6 in ipv6", e_6in6, CS_REASON_HASHED, false },
+	{ "vxlan inside gre (two levels)", e_vxlan_in_gre, CS_REASON_HASHED, false },
+	{ "pppoe, gre, vxlan (three levels)", e_pppoe_gre_vxlan, CS_REASON_HASHED, false },
+};
+#define NECASES (sizeof(ecases) / sizeof(ecases[0]))
+
+/* The inner flow's addresses and ports, with the same outer headers. */
+static void vary_inner(struct cs_frame_spec *s, __u32 i)
+{
+	s->sport = 10000 + i;
+	s->src[s->family == 6 ? 15 : 3] = i & 0xff;
+}
+
+/* Inner flows behind identical outer headers spread over the targets. */
+static bool check_inner_spread(struct cpusteer_bpf *skel,
+			       const struct pcase *c)
+{
+	unsigned int seen[CS_MAX_CPUS] = {}, used = 0, i;
+	struct cs_frame_spec s;
+	struct result r;
+	__u8 buf[512];
+
+	for (i = 0; i < 64; i++) {
+		cs_frame_spec_init(&s);
+		c->setup(&s);
+		vary_inner(&s, i);
+		if (run(skel, buf, cs_frame_build(&s, buf, sizeof(buf)), &r) ||
+		    r.verdict != XDP_REDIRECT || r.cpu >= CS_MAX_CPUS)
+			return false;
+		used += !seen[r.cpu]++;
+	}
+	return targets.n == 1 || used > 1;
+}
+
+/* Cut at every length: truncated until the inner ports, then hashed. */
+static bool check_encap_truncation(struct cpusteer_bpf *skel,
+				   const struct pcase *c)
+{
+	struct cs_frame_layout lay;
+	struct cs_frame_spec s;
+	struct result whole, r;
+	__u8 buf[512];
+	size_t len, cut;
+
+	cs_frame_spec_init(&s);
+	c->setup(&s);
+	len = cs_frame_build_layout(&s, buf, sizeof(buf), &lay);
+	if (run(skel, buf, len, &whole) || whole.verdict != XDP_REDIRECT)
+		return false;
+	for (cut = 14; cut < len; cut++) {
+		bool hashed = cut >= lay.l4 + 4;
+
+		if (run(skel, buf, cut, &r))
+			return false;
+		if (hashed ? r.bucket == whole.bucket :
+			     r.verdict == XDP_PASS &&
+			     r.reason == CS_REASON_TRUNCATED)
+			continue;
+		ktap_print_msg("%s cut at %zu (inner ports at %zu): verdict %u reason %u bucket %u",
+			       c->name, cut, lay.l4, r.verdict, r.reason,
+			       r.bucket);
+		return false;
+	}
+	return true;
+}
+
+static bool check_ecases(struct cpusteer_bpf *skel)
+{
+	bool ok = true;
+	size_t i;
+
+	for (i = 0; i < NECASES; i++) {
+		bool one = check_case(skel, &ecases[i]);
+
+		if (one && ecases[i].reason == CS_REASON_HASHED) {
+			one = check_inner_spread(skel, &ecases[i]) &&
+			      check_encap_truncation(skel, &ecases[i]);
+			if (!one)
+				ktap_print_msg("%s: inner flows do not spread, or a cut frame misbehaves",
+					       ecases[i].name);
+		}
+		ktap_test_result(one, "encap: %s", ecases[i].name);
+		ok &= one;
+	}
+	return ok;
+}
+
+/* Both directions of an inner flow, same tunnel, in l4-sym: one bucket. */
+static bool check_inner_symmetric(struct cpusteer_bpf *skel)
+{
+	struct cs_frame_spec a, b;
+	struct result ra, rb;
+	__u8 fa[512], fb[512];
+
+	cs_frame_spec_init(&a);
+	e_vxlan_in_gre(&a);
+	b = a;
+	memcpy(b.src, a.dst, 16);
+	memcpy(b.dst, a.src, 16);
+	b.sport = a.dport;
+	b.dport = a.sport;
+	return !run(skel, fa, cs_frame_build(&a, fa, sizeof(fa)), &ra) &&
+	       !run(skel, fb, cs_frame_build(&b, fb, sizeof(fb)), &rb) &&
+	       ra.bucket == rb.bucket && ra.verdict == XDP_REDIRECT;
+}
+
+/*
+ * An ICMP error steers by the flow it quotes, turned around: quoting a
+ * datagram A:1000 -> B:2000 that went out, it lands where B:2000 -> A:1000
+ * lands. Checked in l4 (not symmetric), where the turn matters.
+ */
+static bool check_icmp_quote(int family)
+{
+	struct cs_frame_spec q, err, in;
+	struct cpusteer_bpf *skel;
+	__u8 qbuf[256], buf[512];
+	struct result r, want;
+	size_t qlen, ip;
+	bool ok;
+
+	if (load(CS_HASH_L4, CS_FALLBACK_PASS, &skel))
+		return false;
+	cs_frame_spec_init(&q);
+	if (family == 6)
+		cs_frame_set_addrs(&q, "2001:db8::a", "2001:db8::b");
+	qlen = cs_frame_build(&q, qbuf, sizeof(qbuf));
+	ip = ETH_HLEN;
+	/* The error: B's router to A, quoting the IP datagram + 8 bytes. */
+	cs_frame_spec_init(&err);
+	if (family == 6)
+		cs_frame_set_addrs(&err, "2001:db8::f", "2001:db8::a");
+	else
+		cs_frame_set_addrs(&err, "10.9.9.9", "10.0.0.1");
+	err.proto = family == 6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	err.icmp_type = family == 6 ? 1 : 3;	/* unreachable */
+	err.payload = qbuf + ip;
+	err.payload_len = (family == 6 ? 40 : 20) + 8;
+	(void)qlen;
+	in = q;				/* the flow's inbound direction */
+	memcpy(in.src, q.dst, 16);
+	memcpy(in.dst, q.src, 16);
+	in.sport = q.dport;
+	in.dport = q.sport;
+	ok = !run(skel, buf, cs_frame_build(&err, buf, sizeof(buf)), &r) &&
+	     !run(skel, qbuf, cs_frame_build(&in, qbuf, sizeof(qbuf)), &want) &&
+	     r.verdict == XDP_REDIRECT && r.bucket == want.bucket;
+	if (!ok)
+		ktap_print_msg("icmp%s error: bucket %u, the flow's is %u",
+			       family == 6 ? "v6" : "", r.bucket, want.bucket);
+	cpusteer_bpf__destroy(skel);
+	return ok;
+}
+
+/* With CS_TUN_OUTER every inner flow of one tunnel shares its bucket. */
+static bool check_outer_only(void)
+{
+	struct cpusteer_bpf *skel;
+	struct cs_frame_spec s;
+	struct result r, r0;
+	__u8 buf[512];
+	bool ok = true;
+	__u32 i;
+
+	if (load_tun(CS_HASH_L4_SYM, CS_FALLBACK_PASS, CS_TUN_OUTER, 0, &skel))
+		return false;
+	for (i = 0; i < 32 && ok; i++) {
+		cs_frame_spec_init(&s);
+		e_vxlan4(&s);
+		vary_inner(&s, i);
+		ok = !run(skel, buf, cs_frame_build(&s, buf, sizeof(buf)), &r) &&
+		     r.verdict == XDP_REDIRECT && (!i || r.bucket == r0.bucket);
+		if (!i)
+			r0 = r;
+	}
+	cpusteer_bpf__destroy(skel);
+	return ok;
+}
+
+/* CS_TUN_ID: one inner flow in different VNIs lands differently. */
+static bool check_tunnel_id(void)
+{
+	unsigned int distinct = 0, i;
+	struct cpusteer_bpf *skel;
+	struct cs_frame_spec s;
+	struct result r, r0 = {};
+	__u8 buf[512];
+
+	if (load_tun(CS_HASH_L4_SYM, CS_FALLBACK_PASS, CS_TUN_ID, 0, &skel))
+		return false;
+	for (i = 0; i < 32; i++) {
+		cs_frame_spec_init(&s);
+		e_vxlan4(&s);
+		s.encap[0].id = 1000 + i;
+		if (run(skel, buf, cs_frame_build(&s, buf, sizeof(buf)), &r))
+			break;
+		if (!i)
+			r0 = r;
+		distinct += r.bucket != r0.bucket;
+	}
+	cpusteer_bpf__destroy(skel);
+	return distinct > 16;
+}
+
+/* Extra VXLAN ports, MPLS pseudowires: per-attach options. */
+static bool check_options(void)
+{
+	struct cs_frame_spec s, plain;
+	struct cpusteer_bpf *skel;
+	struct result r, want;
+	__u8 buf[512];
+	bool ok;
+
+	if (load_tun(CS_HASH_L4_SYM, CS_FALLBACK_PASS, CS_TUN_MPLS_ETH, 8472,
+		     &skel))
+		return false;
+	cs_frame_spec_init(&s);
+	outer4(&s, CS_FE_VXLAN)->udp_port = 8472;
+	cs_frame_spec_init(&plain);
+	ok = !run(skel, buf, cs_frame_build(&s, buf, sizeof(buf)), &r) &&
+	     !run(skel, buf, cs_frame_build(&plain, buf, sizeof(buf)), &want) &&
+	     r.bucket == want.bucket;
+	cs_frame_spec_init(&s);
+	cs_frame_add_encap(&s, CS_FE_MPLS, NULL, NULL)->cw = true;
+	ok = ok && !run(skel, buf, cs_frame_build(&s, buf, sizeof(buf)), &r) &&
+	     r.verdict == XDP_REDIRECT && r.bucket == want.bucket;
+	cpusteer_bpf__destroy(skel);
+	return ok;
+}
+
+/*
+ * Past CS_ENCAP_DEPTH tunnels the innermost flow reached is the flow: four
+ * IP-in-IP layers, and the fourth outer header (protocol 4, no ports) is
+ * what gets hashed.
+ */
+static bool check_depth_bound(struct cpusteer_bpf *skel)
+{
+	struct cs_frame_spec s, reached;
+	struct result r;
+	__u8 buf[512];
+	char a[32], b[32];
+	int i;
+
+	cs_frame_spec_init(&s);
+	for (i = 0; i <= CS_ENCAP_DEPTH; i++) {
+		snprintf(a, sizeof(a), "192.0.2.%d", 10 + i);
+		snprintf(b, sizeof(b), "198.51.100.%d", 10 + i);
+		cs_frame_add_encap(&s, CS_FE_IPIP, a, b);
+	}
+	cs_frame_spec_init(&reached);
+	cs_frame_set_addrs(&reached, a, b);
+	reached.proto = IPPROTO_IPIP;
+	return !run(skel, buf, cs_frame_build(&s, buf, sizeof(buf)), &r) &&
+	       r.verdict == XDP_REDIRECT &&
+	       r.bucket == expected_bucket(&reached, CS_HASH_L4_SYM, true);
+}
+
+/* Each tunnel entered is counted by name. */
+static bool check_encap_counters(struct cpusteer_bpf *skel)
+{
+	int ncpus = libbpf_num_possible_cpus(), i;
+	struct cs_stats *st = calloc(ncpus, sizeof(*st));
+	__u64 before = 0, after = 0;
+	struct cs_frame_spec s;
+	struct result r;
+	__u32 zero = 0;
+	__u8 buf[512];
+
+	if (!st)
+		return false;
+	bpf_map_lookup_elem(bpf_map__fd(skel->maps.cs_stats), &zero, st);
+	for (i = 0; i < ncpus; i++)
+		before += st[i].encap[CS_ENCAP_VXLAN];
+	cs_frame_spec_init(&s);
+	e_vxlan_in_gre(&s);
+	run(skel, buf, cs_frame_build(&s, buf, sizeof(buf)), &r);
+	bpf_map_lookup_elem(bpf_map__fd(skel->maps.cs_stats), &zero, st);
+	for (i = 0; i < ncpus; i++)
+		after += st[i].encap[CS_ENCAP_VXLAN];
+	free(st);
+	return after == before + 1;
+}
+
 int main(void)
 {
 	struct cpusteer_bpf *skel;
@@ -575,7 +939,7 @@ int main(void)
 		ktap_exit_skip("cannot read the online CPUs");
 
 	ktap_print_header();
-	ktap_set_plan(NCASES + 14);
+	ktap_set_plan(NCASES + NECASES + 22);
 	if (load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &skel))
 		ktap_exit_skip("the stage-1 program does not load here");
 	for (i = 0; i < NCASES; i++)
@@ -602,6 +966,23 @@ int main(void)
 	ktap_test_result(check_fallback_cpu(), "--fallback cpu:N redirects unparsable frames there");
 	ktap_test_result(check_no_target(skel), "a bucket without a valid target passes, counted");
 	ktap_test_result(check_spread(skel), "flows spread over every target");
+	check_ecases(skel);
+	ktap_test_result(check_inner_symmetric(skel),
+			 "encap: both directions of an inner flow share a bucket");
+	ktap_test_result(check_icmp_quote(4),
+			 "icmp error steers by the quoted flow, turned around");
+	ktap_test_result(check_icmp_quote(6),
+			 "icmpv6 error steers by the quoted flow, turned around");
+	ktap_test_result(check_outer_only(),
+			 "outer-only hashing keeps a tunnel's flows together");
+	ktap_test_result(check_tunnel_id(),
+			 "mixing the tunnel id moves one inner flow by VNI");
+	ktap_test_result(check_options(),
+			 "an extra VXLAN port and an MPLS pseudowire with a control word");
+	ktap_test_result(check_depth_bound(skel),
+			 "past the nesting bound the innermost flow reached is hashed");
+	ktap_test_result(check_encap_counters(skel),
+			 "encapsulations entered are counted by name");
 	cpusteer_bpf__destroy(skel);
 	/* Last: a live run really queues to the other CPUs. */
 	ktap_print_msg("live frames through the cpumap to stage 2");
