@@ -65,6 +65,7 @@ static const struct cs_option attach_opts[] = {
 	  "with --auto: print what would change, change nothing" },
 	{ "ignore-irqbalance", no_argument, OPT_IGNORE_IRQBALANCE, NULL,
 	  "with --auto: pin IRQs although irqbalance runs" },
+	CS_TUNNEL_OPTIONS,
 	CS_PLAN_OPTIONS,
 	{ "help", no_argument, CS_OPT_HELP, NULL, "show this help" },
 	{}
@@ -155,6 +156,14 @@ static int parse_one(struct attach_args *a, int c)
 	case OPT_IGNORE_IRQBALANCE:
 		a->ignore_irqbalance = true;
 		return 0;
+	}
+	switch (cs_parse_tunnel_opt(c, optarg, cfg)) {
+	case 0:
+		return 0;
+	case 1:
+		break;
+	default:
+		return -EINVAL;
 	}
 	return cs_plan_parse_opt(c, &a->plan_opts) ? -EINVAL : 0;
 }

@@ -52,7 +52,8 @@ const struct cs_command cs_cmd_bench = {
 	.synopsis = "[--repeat N] [--runs N] [--hash MODE] [--json]",
 	.summary = "Measure stage-1 cost per frame against a bare redirect.",
 	.details =
-"Runs IPv4/UDP, IPv4/TCP, IPv6/TCP and VLAN IPv4/UDP frames through the\n"
+"Runs IPv4/UDP, IPv4/TCP, IPv6/TCP, VLAN IPv4/UDP, VXLAN (inner IPv4/TCP),\n"
+"PPPoE (IPv4/UDP) and GRE-over-IPv6 (inner IPv6/TCP) frames through the\n"
 "stage-1 program (counters included) and through a program that only calls\n"
 "bpf_redirect_map(), and prints the best ns/frame of each, their ratio, and\n"
 "the median of the per-run ratios (each run times both programs back to\n"
@@ -62,9 +63,11 @@ const struct cs_command cs_cmd_bench = {
 
 struct bench_frame {
 	const char *name;
-	__u8 data[128];
+	__u8 data[256];
 	size_t len;
 };
+
+#define BENCH_FRAMES	7
 
 static void make_frames(struct bench_frame *f)
 {
@@ -91,6 +94,27 @@ static void make_frames(struct bench_frame *f)
 	s.payload_len = 14;
 	f[3].name = "vlan-ipv4-udp";
 	f[3].len = cs_frame_build(&s, f[3].data, sizeof(f[3].data));
+
+	/* The tunnels the issue names: VXLAN, PPPoE, GRE over IPv6. */
+	cs_frame_spec_init(&s);
+	s.proto = IPPROTO_TCP;
+	s.payload_len = 6;
+	cs_frame_add_encap(&s, CS_FE_VXLAN, "192.0.2.1", "192.0.2.2");
+	f[4].name = "vxlan-ipv4-tcp";
+	f[4].len = cs_frame_build(&s, f[4].data, sizeof(f[4].data));
+
+	cs_frame_spec_init(&s);
+	cs_frame_add_encap(&s, CS_FE_PPPOE, NULL, NULL);
+	f[5].name = "pppoe-ipv4-udp";
+	f[5].len = cs_frame_build(&s, f[5].data, sizeof(f[5].data));
+
+	cs_frame_spec_init(&s);
+	cs_frame_set_addrs(&s, "fd00::1", "fd00::2");
+	s.proto = IPPROTO_TCP;
+	s.payload_len = 0;
+	cs_frame_add_encap(&s, CS_FE_GRE, "2001:db8:1::1", "2001:db8:1::2");
+	f[6].name = "gre-ipv6-tcp";
+	f[6].len = cs_frame_build(&s, f[6].data, sizeof(f[6].data));
 }
 
 /*
@@ -235,11 +259,11 @@ static void report(const struct bench_args *a, struct bench_frame *frames,
 
 static int bench_run(const struct bench_args *a)
 {
-	struct bench_frame frames[4] = {};
+	struct bench_frame frames[BENCH_FRAMES] = {};
 	struct ref_redirect_bpf *ref = NULL;
 	struct cpusteer_bpf *skel = NULL;
 	struct cs_steer_cfg cfg;
-	struct bench_result res[4];
+	struct bench_result res[BENCH_FRAMES];
 	cpu_set_t set;
 	int i, err;
 
@@ -264,12 +288,12 @@ static int bench_run(const struct bench_args *a)
 	if (err)
 		goto out;
 	make_frames(frames);
-	for (i = 0; i < 4 && !err; i++)
+	for (i = 0; i < BENCH_FRAMES && !err; i++)
 		err = bench_frame(a, bpf_program__fd(ref->progs.ref_redirect),
 				  bpf_program__fd(skel->progs.cs_steer),
 				  &frames[i], &res[i]);
 	if (!err)
-		report(a, frames, res, 4);
+		report(a, frames, res, BENCH_FRAMES);
 out:
 	ref_redirect_bpf__destroy(ref);
 	cpusteer_bpf__destroy(skel);

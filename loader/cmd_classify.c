@@ -47,6 +47,7 @@ static const struct cs_option classify_opts[] = {
 	  "with --cpus: table size, a power of two (default 256)" },
 	{ "key", required_argument, OPT_KEY, "HEX",
 	  "with --cpus: 32 hex digits (default: a random key)" },
+	CS_TUNNEL_OPTIONS,
 	{ "summary", no_argument, OPT_SUMMARY, NULL,
 	  "print only the per-CPU summary, on stdout" },
 	{ "help", no_argument, CS_OPT_HELP, NULL, "show this help" },
@@ -126,7 +127,10 @@ static int classify_parse(int argc, char **argv, struct classify_args *a)
 			cs_usage(stdout, &cs_cmd_classify);
 			exit(CS_EXIT_OK);
 		default:
-			return -EINVAL;
+			err = cs_parse_tunnel_opt(c, optarg, cfg);
+			if (err > 0)
+				return -EINVAL;
+			a->have_mode = true;
 		}
 		if (err)
 			return err;
@@ -150,7 +154,7 @@ static int classify_parse(int argc, char **argv, struct classify_args *a)
 		return -EINVAL;
 	}
 	if (a->ifname && (a->have_mode || a->have_key)) {
-		cs_err("--hash, --buckets and --key go with --cpus; IFACE brings its own");
+		cs_err("--hash, --buckets, --key and the tunnel options go with --cpus; IFACE brings its own");
 		return -EINVAL;
 	}
 	if (a->have_cpus && cs_cpus_check_online("--cpus", &cfg->cpus))

@@ -33,6 +33,9 @@ enum {
 	OPT_DPORT,
 	OPT_RATE,
 	OPT_ENCAP,
+	OPT_OUTER_SRC,
+	OPT_OUTER_DST,
+	OPT_TUNNEL_ID,
 	OPT_PCAP,
 };
 
@@ -54,7 +57,13 @@ static const struct cs_option gen_opts[] = {
 	{ "vlan", required_argument, OPT_VLAN, "ID[,ID]",
 	  "802.1Q tag, or 802.1ad outer + 802.1Q inner" },
 	{ "encap", required_argument, OPT_ENCAP, "E",
-	  "encapsulation: none (the only one yet)" },
+	  "none, pppoe, mpls, gre, gre-eth, erspan2, erspan3, vxlan, geneve, gtpu, ipip" },
+	{ "outer-src", required_argument, OPT_OUTER_SRC, "IP",
+	  "tunnel source (default 192.0.2.1; IPv6 makes an IPv6 tunnel)" },
+	{ "outer-dst", required_argument, OPT_OUTER_DST, "IP",
+	  "tunnel destination (default 192.0.2.2)" },
+	{ "tunnel-id", required_argument, OPT_TUNNEL_ID, "N",
+	  "VNI, GRE key, TEID, MPLS label or PPPoE session (default 1)" },
 	{ "src", required_argument, OPT_SRC, "IP",
 	  "first source address (default 198.18.0.1 / 2001:2::1)" },
 	{ "dst", required_argument, OPT_DST, "IP",
@@ -84,15 +93,26 @@ const struct cs_command cs_cmd_gen = {
 "Flow i goes from --src + i/16384, port --sport + i%16384, to --dst, port\n"
 "--dport + i%16384. Every payload carries the flow id and its sequence\n"
 "number in the flow (include/cs_gen.h), so a receiver sees loss and\n"
-"reordering. With --pcap, the same frames go to a file instead, for\n"
+"reordering. --encap wraps every frame in a tunnel (its outer headers fixed,\n"
+"the inner flows varying). With --pcap, the same frames go to a file, for\n"
 "'cpusteer classify'; IFACE is then optional.\n",
 	.opts = gen_opts,
 };
 
 struct gen_args {
 	struct cs_gen_cfg cfg;
-	const char *ifname, *pcap, *src, *dst;
+	const char *ifname, *pcap, *src, *dst, *outer_src, *outer_dst;
+	__u32 encap, tunnel_id;
 	int ifindex;
+};
+
+/* --encap names, in enum cs_frame_encap_type order. */
+static const char *const encap_names[CS_FE_MAX] = {
+	[CS_FE_NONE] = "none", [CS_FE_PPPOE] = "pppoe", [CS_FE_MPLS] = "mpls",
+	[CS_FE_GRE] = "gre", [CS_FE_GRE_TEB] = "gre-eth",
+	[CS_FE_ERSPAN2] = "erspan2", [CS_FE_ERSPAN3] = "erspan3",
+	[CS_FE_VXLAN] = "vxlan", [CS_FE_GENEVE] = "geneve",
+	[CS_FE_GTPU] = "gtpu", [CS_FE_IPIP] = "ipip",
 };
 
 static int parse_vlans(const char *s, struct cs_frame_spec *spec)
@@ -123,7 +143,6 @@ static int parse_vlans(const char *s, struct cs_frame_spec *spec)
 static int parse_one(struct gen_args *a, int c)
 {
 	static const char *const protos[] = { "udp", "tcp" };
-	static const char *const encaps[] = { "none" };
 	struct cs_gen_cfg *cfg = &a->cfg;
 	__u32 v;
 	double d;
@@ -158,7 +177,17 @@ static int parse_one(struct gen_args *a, int c)
 	case OPT_VLAN:
 		return parse_vlans(optarg, &cfg->spec);
 	case OPT_ENCAP:
-		return cs_parse_enum("--encap", optarg, encaps, 1, &v);
+		return cs_parse_enum("--encap", optarg, encap_names, CS_FE_MAX,
+				     &a->encap);
+	case OPT_OUTER_SRC:
+		a->outer_src = optarg;
+		return 0;
+	case OPT_OUTER_DST:
+		a->outer_dst = optarg;
+		return 0;
+	case OPT_TUNNEL_ID:
+		return cs_parse_u32("--tunnel-id", optarg, 0, 0xfffff,
+				    &a->tunnel_id);
 	case OPT_SRC:
 		a->src = optarg;
 		return 0;
@@ -215,6 +244,32 @@ static int gen_addrs(struct gen_args *a)
 	return 0;
 }
 
+/* The encapsulation around every frame, once the inner family is known. */
+static int gen_encap(struct gen_args *a)
+{
+	const char *src = a->outer_src ? a->outer_src : "192.0.2.1";
+	const char *dst = a->outer_dst ? a->outer_dst : "192.0.2.2";
+	bool ip_based = a->encap != CS_FE_PPPOE && a->encap != CS_FE_MPLS;
+	struct cs_frame_encap *e;
+
+	if (a->encap == CS_FE_NONE) {
+		if (a->outer_src || a->outer_dst) {
+			cs_err("--outer-src and --outer-dst go with an IP tunnel (--encap gre, vxlan, ...)");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	e = cs_frame_add_encap(&a->cfg.spec, a->encap,
+			       ip_based ? src : NULL, ip_based ? dst : NULL);
+	if (!e) {
+		cs_err("--outer-src %s / --outer-dst %s: give two IPv4 or two IPv6 addresses",
+		       src, dst);
+		return -EINVAL;
+	}
+	e->id = a->tunnel_id;
+	return 0;
+}
+
 static int src_mac(const char *ifname, __u8 *mac)
 {
 	struct ifreq ifr = {};
@@ -235,6 +290,7 @@ static int gen_parse(int argc, char **argv, struct gen_args *a)
 	int c;
 
 	cs_gen_cfg_init(&a->cfg);
+	a->tunnel_id = 1;
 	while ((c = cs_getopt(argc, argv, &cs_cmd_gen)) != -1) {
 		if (c == CS_OPT_HELP) {
 			cs_usage(stdout, &cs_cmd_gen);
@@ -259,7 +315,7 @@ static int gen_parse(int argc, char **argv, struct gen_args *a)
 		       a->cfg.elephants, a->cfg.elephants, a->cfg.flows);
 		return -EINVAL;
 	}
-	if (gen_addrs(a) || cs_gen_set_size(&a->cfg))
+	if (gen_addrs(a) || gen_encap(a) || cs_gen_set_size(&a->cfg))
 		return -EINVAL;
 	if (a->ifname && (strlen(a->ifname) >= IF_NAMESIZE ||
 			  !(a->ifindex = if_nametoindex(a->ifname)))) {

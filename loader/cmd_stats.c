@@ -87,6 +87,7 @@ static void report_json(const struct watched *w, double dt)
 	struct json_object *o = json_object_new_object();
 	struct json_object *targets = json_object_new_array();
 	struct json_object *reasons = json_object_new_object();
+	struct json_object *encaps = json_object_new_object();
 	__u32 cpu, r;
 
 	for (cpu = 0; cpu < CS_MAX_CPUS; cpu++) {
@@ -109,6 +110,10 @@ static void report_json(const struct watched *w, double dt)
 	for (r = 0; r < CS_REASON_MAX; r++)
 		json_object_object_add(reasons, cs_reasons[r].name,
 			counter(c->sum.reason[r], p->sum.reason[r], dt));
+	for (r = 0; r < CS_ENCAP_MAX; r++)
+		json_object_object_add(encaps, cs_encap_names[r],
+			counter(c->sum.encap[r], p->sum.encap[r], dt));
+	json_object_object_add(o, "encapsulations", encaps);
 	json_object_object_add(o, "ifname",
 			       json_object_new_string(w->a.ifname));
 	json_object_object_add(o, "interval", json_object_new_double(dt));
@@ -146,6 +151,12 @@ static void report_text(const struct watched *w, double dt)
 		       (unsigned long long)c->sum.reason[r],
 		       cs_reasons[r].help);
 	}
+	for (r = 0; r < CS_ENCAP_MAX; r++)
+		if (c->sum.encap[r])
+			printf("  %-16s %12.0f/s %16llu total  (encapsulation entered)\n",
+			       cs_encap_names[r],
+			       rate(c->sum.encap[r], p->sum.encap[r], dt),
+			       (unsigned long long)c->sum.encap[r]);
 }
 
 static void sleep_for(double s)

@@ -43,7 +43,7 @@ static struct json_object *status_json(const struct cs_attachment *a)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *cpus = json_object_new_array();
-	char fb[32], key[40];
+	char fb[32], key[40], tun[128];
 	__u32 i;
 
 	for (i = 0; i < a->cpus.n; i++)
@@ -67,6 +67,8 @@ static struct json_object *status_json(const struct cs_attachment *a)
 		a->stage2 >= 0 ? cs_stage2_names[a->stage2] : "unknown"));
 	json_object_object_add(o, "fallback", json_object_new_string(fb));
 	json_object_object_add(o, "key", json_object_new_string(key));
+	cs_tunnel_describe(&a->params, tun, sizeof(tun));
+	json_object_object_add(o, "tunnel", json_object_new_string(tun));
 	return o;
 }
 
@@ -82,7 +84,8 @@ static void status_print(const struct cs_attachment *a)
 	printf("  hash %s, %u buckets, CPUs %s, qsize %u, stage2 %s, fallback %s\n",
 	       S("hash"), a->nbuckets, cpus, a->qsize, S("stage2"),
 	       S("fallback"));
-	printf("  key %s, pins %s/%s\n", S("key"), CS_PIN_ROOT, a->ifname);
+	printf("  tunnels %s; key %s, pins %s/%s\n", S("tunnel"), S("key"),
+	       CS_PIN_ROOT, a->ifname);
 #undef S
 	json_object_put(o);
 }

@@ -71,15 +71,18 @@ err:
 	return -EINVAL;
 }
 
-static size_t l4_len(__u8 proto)
-{
-	return proto == IPPROTO_TCP ? 20 : 8;
-}
-
+/* Everything before the payload: tags, encapsulations, inner headers. */
 static size_t headers_len(const struct cs_frame_spec *s)
 {
-	return ETH_HLEN + 4 * s->nvlan + (s->family == 6 ? 40 : 20) +
-	       l4_len(s->proto);
+	struct cs_frame_layout lay;
+	struct cs_frame_spec t = *s;
+	__u8 buf[CS_FRAME_MAX];
+
+	t.payload_len = 0;
+	t.payload = NULL;
+	if (!cs_frame_build_layout(&t, buf, sizeof(buf), &lay))
+		return CS_FRAME_MAX;
+	return lay.payload;
 }
 
 int cs_gen_set_size(struct cs_gen_cfg *cfg)
@@ -251,13 +254,19 @@ int cs_gen_load(const struct cs_gen_cfg *cfg, int ifindex,
 		struct gen_bpf **out)
 {
 	const struct cs_frame_spec *s = &cfg->spec;
-	size_t l3 = ETH_HLEN + 4 * s->nvlan, l4;
+	struct cs_frame_layout lay;
+	__u8 tmpl[CS_FRAME_MAX];
 	struct cs_gen_params *gp;
 	struct gen_bpf *skel;
 	__u32 *order = NULL, len, i;
+	size_t l3, l4;
 	int err;
 
-	l4 = l3 + (s->family == 6 ? 40 : 20);
+	/* The template's inner headers, wherever encapsulation put them. */
+	if (!cs_frame_build_layout(s, tmpl, sizeof(tmpl), &lay))
+		return -EINVAL;
+	l3 = lay.l3;
+	l4 = lay.l4;
 	skel = gen_bpf__open();
 	if (!skel)
 		return -errno;
@@ -267,7 +276,7 @@ int cs_gen_load(const struct cs_gen_cfg *cfg, int ifindex,
 	gp->ip_csum_off = s->family == 6 ? 0 : l3 + 10;
 	gp->l4_off = l4;
 	gp->l4_csum_off = l4 + (s->proto == IPPROTO_TCP ? 16 : 6);
-	gp->payload_off = l4 + l4_len(s->proto);
+	gp->payload_off = lay.payload;
 	gp->udp = s->proto == IPPROTO_UDP;
 	err = cs_gen_order(cfg, &order, &len);
 	if (err)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -27,6 +28,59 @@ const char *const cs_stage2_names[CS_STAGE2_MAX] = {
 	[CS_STAGE2_DROP] = "drop",
 	[CS_STAGE2_NONE] = "none",
 };
+
+int cs_parse_tunnel_opt(int c, const char *arg, struct cs_steer_cfg *cfg)
+{
+	static const char *const modes[] = { "inner", "outer" };
+	struct cs_params *p = &cfg->params;
+	__u32 v;
+	int i;
+
+	switch (c) {
+	case CS_OPT_TUNNEL:
+		if (cs_parse_enum("--tunnel", arg, modes, 2, &v))
+			return -EINVAL;
+		p->tunnel = (p->tunnel & ~CS_TUN_OUTER) | (v ? CS_TUN_OUTER : 0);
+		return 0;
+	case CS_OPT_TUNNEL_ID:
+		p->tunnel |= CS_TUN_ID;
+		return 0;
+	case CS_OPT_MPLS_ETH:
+		p->tunnel |= CS_TUN_MPLS_ETH;
+		return 0;
+	case CS_OPT_VXLAN_PORT:
+		if (cs_parse_u32("--vxlan-port", arg, 1, 65535, &v))
+			return -EINVAL;
+		for (i = 0; i < CS_VXLAN_PORTS_MAX && p->vxlan_ports[i]; i++)
+			;
+		if (i == CS_VXLAN_PORTS_MAX) {
+			cs_err("--vxlan-port %u: at most %d extra VXLAN ports",
+			       v, CS_VXLAN_PORTS_MAX);
+			return -EINVAL;
+		}
+		p->vxlan_ports[i] = htons(v);
+		p->tunnel |= CS_TUN_EXTRA_PORTS;
+		return 0;
+	}
+	return 1;
+}
+
+void cs_tunnel_describe(const struct cs_params *p, char *buf, size_t len)
+{
+	size_t off;
+	int i;
+
+	off = snprintf(buf, len, "%s", p->tunnel & CS_TUN_OUTER ? "outer" :
+								   "inner");
+	if (p->tunnel & CS_TUN_ID && off < len)
+		off += snprintf(buf + off, len - off, ", tunnel-id");
+	if (p->tunnel & CS_TUN_MPLS_ETH && off < len)
+		off += snprintf(buf + off, len - off, ", mpls-eth");
+	for (i = 0; i < CS_VXLAN_PORTS_MAX && off < len; i++)
+		if (p->vxlan_ports[i])
+			off += snprintf(buf + off, len - off, ", vxlan-port %u",
+					ntohs(p->vxlan_ports[i]));
+}
 
 void cs_steer_cfg_init(struct cs_steer_cfg *cfg)
 {

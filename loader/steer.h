@@ -8,6 +8,7 @@
 #define CS_STEER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "cpusteer.h"
 #include "cpus.h"
@@ -36,6 +37,29 @@ struct cs_steer_cfg {
 	int reuse_cpu_map_fd;		/* -1: create (and fill) our own */
 	int reuse_table_fd;		/* -1: create (and fill) our own */
 };
+
+/* Tunnel options, shared by attach and classify. */
+enum {
+	CS_OPT_TUNNEL = 450,
+	CS_OPT_TUNNEL_ID,
+	CS_OPT_VXLAN_PORT,
+	CS_OPT_MPLS_ETH,
+};
+
+#define CS_TUNNEL_OPTIONS						\
+	{ "tunnel", required_argument, CS_OPT_TUNNEL, "inner|outer",	\
+	  "hash a tunnel's inner flow (default) or its outer one" },	\
+	{ "tunnel-id", no_argument, CS_OPT_TUNNEL_ID, NULL,		\
+	  "mix the VNI / GRE key / TEID into the hash" },		\
+	{ "vxlan-port", required_argument, CS_OPT_VXLAN_PORT, "PORT",	\
+	  "another UDP port carrying VXLAN (up to 4 times)" },		\
+	{ "mpls-eth", no_argument, CS_OPT_MPLS_ETH, NULL,		\
+	  "Ethernet after the MPLS stack (pseudowire, control word optional)" }
+
+/* 0 if @c was a tunnel option (errors printed: -EINVAL), 1 if not ours. */
+int cs_parse_tunnel_opt(int c, const char *arg, struct cs_steer_cfg *cfg);
+/* "inner", "outer, tunnel-id, vxlan-port 8472", ... for status. */
+void cs_tunnel_describe(const struct cs_params *p, char *buf, size_t len);
 
 void cs_steer_cfg_init(struct cs_steer_cfg *cfg);
 /* Table size (a power of two) and the mask and shift derived from it. */

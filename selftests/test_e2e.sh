@@ -99,7 +99,7 @@ check_spread()
 }
 
 ktap_header
-ktap_plan 20
+ktap_plan 22
 
 ktap_check "attach native XDP on $VETH_B across CPUs $ONLINE" \
 	in_b "$CPUSTEER" attach "$VETH_B" --cpus "$ONLINE" --xdp-mode native
@@ -157,6 +157,46 @@ ktap_check "gen ipv4: $GEN_FLOWS live flows x $GEN_PACKETS arrive numbered, in o
 	gen_live ipv4 "$IP_A" "$IP_B"
 ktap_check "gen ipv6: $GEN_FLOWS live flows x $GEN_PACKETS arrive numbered, in order, none lost" \
 	gen_live ipv6 "$IP6_A" "$IP6_B"
+
+# Tunnelled flows (VXLAN, PPPoE): the same outer headers for all, 64 inner
+# flows. Stage 2 counts what each target CPU ran; it must match, per CPU,
+# what classify predicts for the same frames from the live key and table,
+# and every frame must have been counted as that encapsulation.
+ENC_FLOWS=64
+ENC_FRAMES=3200
+encap_live()
+{
+	local enc=$1 name=$2 b a
+	local args=(--encap "$enc" --flows $ENC_FLOWS --count $ENC_FRAMES
+		    --src 10.200.0.1 --dst 10.200.0.2)
+
+	b=$(in_b "$CPUSTEER" stats "$VETH_B" --json --count 1 --interval 0.1) || return 1
+	nsenter --net="/run/netns/$NS_A" "$CPUSTEER" gen "$VETH_A" "${args[@]}" \
+		--dst-mac "$MAC_B" --rate 20000 > /dev/null || return 1
+	sleep 0.5
+	a=$(in_b "$CPUSTEER" stats "$VETH_B" --json --count 1 --interval 0.1) || return 1
+	"$CPUSTEER" gen --pcap "$TMP/$enc.pcap" "${args[@]}" > /dev/null &&
+	in_b "$CPUSTEER" classify "$VETH_B" --pcap "$TMP/$enc.pcap" \
+		> "$TMP/$enc.classify" 2> /dev/null || return 1
+	jq -n -e --argjson b "$b" --argjson a "$a" --arg n "$name" \
+		--slurpfile p "$TMP/$enc.classify" '
+		def s2(x; $c): [x.targets[] | select(.cpu == $c) | .stage2.total] | add // 0;
+		($p | group_by(.cpu) | map({cpu: .[0].cpu, n: length})) as $pred |
+		($a.encapsulations[$n].total - $b.encapsulations[$n].total) == '$ENC_FRAMES' and
+		($a.reasons.cpumap_drop.total == $b.reasons.cpumap_drop.total) and
+		($pred | length) > (if '$NCPUS' > 1 then 1 else 0 end) and
+		all($pred[]; (s2($a; .cpu) - s2($b; .cpu) - .n) as $d | $d >= 0 and $d <= 10)' \
+		> /dev/null || {
+		echo "before: $b"
+		echo "after: $a"
+		jq -s -c 'group_by(.cpu) | map({cpu: .[0].cpu, n: length})' "$TMP/$enc.classify"
+		return 1
+	}
+}
+ktap_check "vxlan: $ENC_FLOWS inner flows spread per classify, each frame counted as vxlan" \
+	encap_live vxlan vxlan
+ktap_check "pppoe: $ENC_FLOWS inner flows spread per classify, each frame counted as pppoe" \
+	encap_live pppoe pppoe
 
 total=$((2 * FLOWS * PACKETS + 2 * GEN_FLOWS * GEN_PACKETS))
 ktap_check "stats count all $total datagrams as hashed and passed by stage 2" \

@@ -144,7 +144,7 @@ static bool check_sequences(void)
 
 /* The BPF program's frames against the builder's, frame by frame. */
 static bool check_bpf_frames(const char *what, int family, __u8 proto,
-			     int nvlan)
+			     int nvlan, int encap, int outer_family)
 {
 	__u8 out[CS_FRAME_MAX], want[CS_FRAME_MAX], tmpl[CS_FRAME_MAX];
 	struct cs_gen_flow flows[SEQ_FLOWS];
@@ -166,6 +166,12 @@ static bool check_bpf_frames(const char *what, int family, __u8 proto,
 		cfg.spec.vlan_tpid[i] = i ? 0x8100 : 0x88a8;
 		cfg.spec.vlan_id[i] = 100 + i;
 	}
+	if (encap && !cs_frame_add_encap(&cfg.spec, encap,
+			outer_family == 6 ? "2001:db8:9::1" :
+			outer_family == 4 ? "192.0.2.1" : NULL,
+			outer_family == 6 ? "2001:db8:9::2" :
+			outer_family == 4 ? "192.0.2.2" : NULL))
+		return false;
 	if (cs_gen_set_size(&cfg) || cs_gen_load(&cfg, 1, &skel))
 		return false;
 	/* The program walks the order it was loaded with: read it back. */
@@ -227,7 +233,7 @@ int main(void)
 	for (i = 1; i <= 64; i++)
 		h64 += 1.0 / i;
 	ktap_print_header();
-	ktap_set_plan(9);
+	ktap_set_plan(13);
 	ktap_test_result(check_sequences(),
 			 "sequence numbers find an injected loss and an injected reorder");
 	ktap_test_result(check_dist("uniform", "uniform", 100, 0, 1,
@@ -241,15 +247,27 @@ int main(void)
 			 "elephants:2:0.5: two flows carry half");
 	if (geteuid())
 		ktap_exit_skip("the BPF generator needs root");
-	ktap_test_result(check_bpf_frames("ipv4 udp", 4, IPPROTO_UDP, 0),
+	ktap_test_result(check_bpf_frames("ipv4 udp", 4, IPPROTO_UDP, 0, 0, 0),
 			 "BPF frames == builder frames: ipv4 udp");
-	ktap_test_result(check_bpf_frames("ipv4 tcp", 4, IPPROTO_TCP, 0),
+	ktap_test_result(check_bpf_frames("ipv4 tcp", 4, IPPROTO_TCP, 0, 0, 0),
 			 "BPF frames == builder frames: ipv4 tcp");
-	ktap_test_result(check_bpf_frames("ipv6 udp", 6, IPPROTO_UDP, 0),
+	ktap_test_result(check_bpf_frames("ipv6 udp", 6, IPPROTO_UDP, 0, 0, 0),
 			 "BPF frames == builder frames: ipv6 udp");
-	ktap_test_result(check_bpf_frames("ipv6 tcp", 6, IPPROTO_TCP, 0),
+	ktap_test_result(check_bpf_frames("ipv6 tcp", 6, IPPROTO_TCP, 0, 0, 0),
 			 "BPF frames == builder frames: ipv6 tcp");
-	ktap_test_result(check_bpf_frames("qinq ipv4 udp", 4, IPPROTO_UDP, 2),
+	ktap_test_result(check_bpf_frames("qinq ipv4 udp", 4, IPPROTO_UDP, 2, 0, 0),
 			 "BPF frames == builder frames: qinq ipv4 udp");
+	ktap_test_result(check_bpf_frames("vxlan ipv4 tcp", 4, IPPROTO_TCP, 0,
+					  CS_FE_VXLAN, 4),
+			 "BPF frames == builder frames: vxlan, inner ipv4 tcp");
+	ktap_test_result(check_bpf_frames("pppoe ipv6 udp", 6, IPPROTO_UDP, 1,
+					  CS_FE_PPPOE, 0),
+			 "BPF frames == builder frames: vlan, pppoe, inner ipv6 udp");
+	ktap_test_result(check_bpf_frames("gre-eth over ipv6", 4, IPPROTO_UDP, 0,
+					  CS_FE_GRE_TEB, 6),
+			 "BPF frames == builder frames: gre-eth over ipv6");
+	ktap_test_result(check_bpf_frames("gtpu ipv6 tcp", 6, IPPROTO_TCP, 0,
+					  CS_FE_GTPU, 4),
+			 "BPF frames == builder frames: gtp-u, inner ipv6 tcp");
 	ktap_finished();
 }

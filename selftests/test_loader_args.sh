@@ -337,13 +337,19 @@ row "classify: no --pcap"                  $U "--pcap FILE is required"         
 row "classify: both IFACE and --cpus"      $U "IFACE .* or --cpus LIST, not both" classify --pcap "$not_pcap" "$V" --cpus 0
 row "classify: neither IFACE nor --cpus"   $U "against: IFACE .* or --cpus LIST" classify --pcap "$not_pcap"
 row "classify: --key of 16 hex digits"     $U "--key '$bad_key' is not 32 hex digits"   classify --pcap "$not_pcap" --cpus 0 --key "$bad_key"
-row "classify: --hash with IFACE"          $U "--hash, --buckets and --key go with --cpus" classify --pcap "$not_pcap" "$V" --hash l3
+row "classify: --hash with IFACE"          $U "--hash, --buckets, --key and the tunnel options go with --cpus" classify --pcap "$not_pcap" "$V" --hash l3
 row "classify: pcap does not exist"        $F "$no_pcap.*No such file"                  classify --pcap "$no_pcap" --cpus 0
 row "classify: file is not a pcap"         $F "pcap $not_pcap: .*format"             classify --pcap "$not_pcap" --cpus 0
 row "attach: --dry-run without --auto"     $U "go with --auto"                        attach "$V" --cpus 0 --dry-run
 row "attach: --topology without --auto"    $U "go with --auto"                        attach "$V" --cpus 0 --topology /nonexistent.xml
 row "attach --auto: unreadable topology"   $U "--topology /nonexistent.xml: not a readable hwloc XML" attach "$V" --auto --topology /nonexistent.xml
 row "attach: --budget-us without --auto"   $U "go with --auto"                        attach "$V" --cpus 0 --budget-us 50
+row "attach: --tunnel sideways"            $U "unknown --tunnel 'sideways': choose one of inner, outer" attach "$V" --cpus 0 --tunnel sideways
+row "attach: --vxlan-port 0"               $U "--vxlan-port '0' is out of range"      attach "$V" --cpus 0 --vxlan-port 0
+row "attach: five --vxlan-port"            $U "at most 4 extra VXLAN ports"           attach "$V" --cpus 0 --vxlan-port 1 --vxlan-port 2 --vxlan-port 3 --vxlan-port 4 --vxlan-port 5
+row "classify: --tunnel with IFACE"        $U "the tunnel options go with --cpus"     classify --pcap "$not_pcap" "$V" --tunnel outer
+row "gen: --outer-src without a tunnel"    $U "--outer-src and --outer-dst go with an IP tunnel" gen --pcap "$tmp/g.pcap" --outer-src 10.0.0.1
+row "gen: mixed outer families"            $U "give two IPv4 or two IPv6 addresses"   gen --pcap "$tmp/g.pcap" --encap vxlan --outer-src 10.0.0.1 --outer-dst fd00::1
 row "plan: no interface"                   $U "give exactly one interface"            plan
 row "plan: --budget-us 0"                  $U "--budget-us '0' is out of range"       plan "$V" --budget-us 0
 row "gen: no interface and no --pcap"     $U "give an interface to send through, or --pcap" gen
@@ -352,7 +358,7 @@ row "gen: zero flows"                      $U "--flows '0' is out of range"     
 row "gen: too many flows"                  $U "--flows '2000000' is out of range"     gen --pcap "$tmp/g.pcap" --flows 2000000
 row "gen: negative rate"                   $U "--rate '-5' is out of range"           gen --pcap "$tmp/g.pcap" --rate -5
 row "gen: zero count"                      $U "--count '0' is out of range"           gen --pcap "$tmp/g.pcap" --count 0
-row "gen: unknown encapsulation"           $U "unknown --encap 'vxlan9': choose one of none" gen --pcap "$tmp/g.pcap" --encap vxlan9
+row "gen: unknown encapsulation"           $U "unknown --encap 'vxlan9': choose one of none, pppoe" gen --pcap "$tmp/g.pcap" --encap vxlan9
 row "gen: bad distribution"                $U "--dist 'zipf:0': give uniform"         gen --pcap "$tmp/g.pcap" --dist zipf:0
 row "gen: elephants share of 1"            $U "--dist 'elephants:2:1': give uniform"  gen --pcap "$tmp/g.pcap" --dist elephants:2:1
 row "gen: as many elephants as flows"      $U "elephants:4 needs more than 4 flows"   gen --pcap "$tmp/g.pcap" --flows 4 --dist elephants:4:0.5
