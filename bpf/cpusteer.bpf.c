@@ -149,10 +149,17 @@ int cs_steer(struct xdp_md *ctx)
 	};
 	int ports = cs_hash_mode_has_ports(cs_params.hash_mode);
 	struct cs_flow flow = {};
+	__u32 seen = 0;
 
 	if (cs_parse_fast(&c, &flow, ports, cs_params.tunnel,
 			  cs_params.vxlan_ports))
 		return cs_steer_flow(&flow);
+	if (!(cs_params.tunnel & CS_TUN_OUTER) &&
+	    cs_parse_fast_tunnel(&c, &flow, ports, cs_params.tunnel,
+				 cs_params.vxlan_ports, &seen)) {
+		cs_count_encaps(seen);
+		return cs_steer_flow(&flow);
+	}
 	return cs_steer_slow(ctx, ports);
 }
 

@@ -260,20 +260,24 @@ static __always_inline int udp_may_tunnel(__be16 dport, __u32 tunnel,
 	return 0;
 }
 
-static __always_inline int cs_parse_fast(struct cs_cursor *c,
-					 struct cs_flow *f, int with_ports,
-					 __u32 tunnel,
-					 const volatile __be16 *extra)
+/*
+ * IPv4 without options and not fragmented, or IPv6 without extension
+ * headers, carrying TCP or UDP, at the constant offset @off (announced
+ * by @proto, an ethertype): the flow, or 0 for any other shape.
+ */
+static __always_inline int fast_ip(struct cs_cursor *c, const __u32 off,
+				   __be16 proto, struct cs_flow *f,
+				   int with_ports, __u32 tunnel,
+				   const volatile __be16 *extra)
 {
-	struct cs_ethhdr *eth = c->pos;
-	struct iphdr *ip = (void *)(eth + 1);
-	struct ipv6hdr *ip6 = (void *)(eth + 1);
+	struct iphdr *ip = c->pos + off;
+	struct ipv6hdr *ip6 = c->pos + off;
 	struct cs_ports *ports = (void *)(ip + 1);
 	__u32 pw;
 
 	if ((void *)(ports + 1) > c->end)
 		return 0;
-	if (eth->proto == bpf_htons(ETH_P_IP)) {
+	if (proto == bpf_htons(ETH_P_IP)) {
 		if (*(__u8 *)ip != 0x45 ||	/* version 4, IHL 5 */
 		    (ip->frag_off & CS_IPV4_FRAG_MASK) ||
 		    !l4_is_tcp_udp(ip->protocol))
@@ -281,7 +285,7 @@ static __always_inline int cs_parse_fast(struct cs_cursor *c,
 		f->src = ip->saddr;
 		f->dst = ip->daddr;
 		f->proto = ip->protocol;
-	} else if (eth->proto == bpf_htons(ETH_P_IPV6)) {
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		ports = (void *)(ip6 + 1);
 		if ((void *)(ports + 1) > c->end || ip6->version != 6 ||
 		    !l4_is_tcp_udp(ip6->nexthdr))
@@ -304,6 +308,19 @@ static __always_inline int cs_parse_fast(struct cs_cursor *c,
 		f->dport = ((struct cs_ports *)&pw)->dst;
 	}
 	return 1;
+}
+
+static __always_inline int cs_parse_fast(struct cs_cursor *c,
+					 struct cs_flow *f, int with_ports,
+					 __u32 tunnel,
+					 const volatile __be16 *extra)
+{
+	struct cs_ethhdr *eth = c->pos;
+
+	if ((void *)(eth + 1) > c->end)
+		return 0;
+	return fast_ip(c, sizeof(*eth), eth->proto, f, with_ports, tunnel,
+		       extra);
 }
 
 /* cs_parse_flow() hands the frame to the encapsulation walk. */

@@ -378,6 +378,92 @@ static __always_inline int tunnel_parse(struct cs_cursor *c, struct cs_walk *w,
 }
 
 /*
+ * Fast paths for the tunnels that dominate where cpusteer is needed: an
+ * untagged PPPoE session, and VXLAN (port 4789) or option-less GRE over
+ * IPv4 without options or IPv6 without extension headers, each carrying
+ * the fast path's own inner shape. Fixed offsets, no calls: a walk call
+ * costs a function return, which this machine's SRSO mitigation makes
+ * dear. They read what the walk would and produce the same flow (the
+ * encapsulation tests check the buckets); anything else returns 0 and
+ * takes the walk. @seen says which encapsulation was entered.
+ */
+struct cs_vxlan_frame {
+	struct cs_udp udp;
+	struct cs_vxlan vxlan;
+	struct cs_ethhdr eth;
+};
+
+/* GRE or VXLAN behind an outer IP header of @l3len bytes at @l3. */
+static __always_inline int fast_over_ip(struct cs_cursor *c, const __u32 l3,
+					const __u32 l3len, __u8 l4,
+					struct cs_flow *f, int with_ports,
+					__u32 tunnel,
+					const volatile __be16 *extra,
+					__u32 *seen)
+{
+	struct cs_vxlan_frame *vx = c->pos + l3 + l3len;
+	struct cs_gre *gre = c->pos + l3 + l3len;
+
+	if (l4 == IPPROTO_GRE) {
+		if ((void *)(gre + 1) > c->end || gre->flags)
+			return 0;	/* options or version: the walk */
+		*seen = 1U << CS_ENCAP_GRE;
+		return fast_ip(c, l3 + l3len + sizeof(*gre), gre->proto, f,
+			       with_ports, tunnel, extra);
+	}
+	if (l4 != IPPROTO_UDP || (void *)(vx + 1) > c->end ||
+	    vx->udp.dport != bpf_htons(VXLAN_PORT))
+		return 0;
+	if (tunnel & CS_TUN_ID)
+		f->tunnel_id = vx->vxlan.vni;
+	*seen = 1U << CS_ENCAP_VXLAN;
+	/* Not sizeof(*vx): alignment pads it past the 14-byte header. */
+	return fast_ip(c, l3 + l3len + offsetof(struct cs_vxlan_frame, eth) +
+		       sizeof(struct cs_ethhdr), vx->eth.proto, f,
+		       with_ports, tunnel, extra);
+}
+
+static __always_inline int cs_parse_fast_tunnel(struct cs_cursor *c,
+						struct cs_flow *f,
+						int with_ports, __u32 tunnel,
+						const volatile __be16 *extra,
+						__u32 *seen)
+{
+	struct cs_ethhdr *eth = c->pos;
+	struct cs_pppoe *pppoe = (void *)(eth + 1);
+	struct iphdr *ip = (void *)(eth + 1);
+	struct ipv6hdr *ip6 = (void *)(eth + 1);
+
+	if ((void *)(pppoe + 1) > c->end)
+		return 0;
+	if (eth->proto == bpf_htons(ETH_P_PPP_SES_)) {
+		*seen = 1U << CS_ENCAP_PPPOE;
+		return fast_ip(c, sizeof(*eth) + sizeof(*pppoe),
+			       pppoe->ppp_proto == bpf_htons(PPP_IP_) ?
+			       bpf_htons(ETH_P_IP) :
+			       pppoe->ppp_proto == bpf_htons(PPP_IPV6_) ?
+			       bpf_htons(ETH_P_IPV6) : 0,
+			       f, with_ports, tunnel, extra);
+	}
+	if (eth->proto == bpf_htons(ETH_P_IP)) {
+		if ((void *)(ip + 1) > c->end || *(__u8 *)ip != 0x45 ||
+		    (ip->frag_off & CS_IPV4_FRAG_MASK))
+			return 0;
+		return fast_over_ip(c, sizeof(*eth), sizeof(*ip),
+				    ip->protocol, f, with_ports, tunnel,
+				    extra, seen);
+	}
+	if (eth->proto == bpf_htons(ETH_P_IPV6)) {
+		if ((void *)(ip6 + 1) > c->end || ip6->version != 6)
+			return 0;
+		return fast_over_ip(c, sizeof(*eth), sizeof(*ip6),
+				    ip6->nexthdr, f, with_ports, tunnel,
+				    extra, seen);
+	}
+	return 0;
+}
+
+/*
  * Frame to flow key for everything the fast path does not take, inline
  * for the common shapes (tags, IPv4 options, IPv6 extension headers). Returns 0 with the flow complete, a negative enum cs_reason,
  * or CS_PARSE_WALK when PPPoE, MPLS or a possible tunnel starts: the
