@@ -75,17 +75,13 @@ static __always_inline void cs_count_encaps(__u32 seen)
 			st->encap[i]++;
 }
 
-/* Hash the flow, look its bucket up and redirect to the bucket's CPU. */
-static __always_inline int cs_steer_flow(const struct cs_flow *flow)
+/* Look the hash's bucket up and redirect to the bucket's CPU. */
+static __always_inline int cs_steer_hash(__u64 hash)
 {
-	__u32 mode = cs_params.hash_mode;
 	struct cs_bucket *b;
 	__u32 bucket, cpu;
-	__u64 hash;
 	int act;
 
-	hash = cs_hash_flow(flow, cs_params.key[0], cs_params.key[1],
-			    cs_hash_mode_symmetric(mode));
 	bucket = cs_hash_bucket(hash, cs_params.bucket_shift,
 				cs_params.bucket_mask);
 	b = bpf_map_lookup_elem(&cs_table, &bucket);
@@ -105,6 +101,15 @@ static __always_inline int cs_steer_flow(const struct cs_flow *flow)
 	else
 		b->packets++;
 	return act;
+}
+
+/* Hash the flow, then steer by the hash. */
+static __always_inline int cs_steer_flow(const struct cs_flow *flow)
+{
+	return cs_steer_hash(cs_hash_flow(flow, cs_params.key[0],
+					  cs_params.key[1],
+					  cs_hash_mode_symmetric(
+						  cs_params.hash_mode)));
 }
 
 /*
@@ -140,8 +145,7 @@ static __always_inline int cs_steer_slow(struct xdp_md *ctx, int ports)
 	return cs_steer_flow(&flow);
 }
 
-SEC("xdp")
-int cs_steer(struct xdp_md *ctx)
+static __always_inline int cs_steer_sw(struct xdp_md *ctx)
 {
 	struct cs_cursor c = {
 		.pos = (void *)(long)ctx->data,
@@ -161,6 +165,49 @@ int cs_steer(struct xdp_md *ctx)
 		return cs_steer_flow(&flow);
 	}
 	return cs_steer_slow(ctx, ports);
+}
+
+SEC("xdp")
+int cs_steer(struct xdp_md *ctx)
+{
+	return cs_steer_sw(ctx);
+}
+
+enum xdp_rss_hash_type {
+	XDP_RSS_TYPE_NONE = 0,
+};
+extern int bpf_xdp_metadata_rx_hash(const struct xdp_md *ctx, __u32 *hash,
+				    enum xdp_rss_hash_type *rss_type) __ksym;
+
+static __always_inline void cs_count_hw(int fallback)
+{
+	struct cs_stats *st = cs_stats_get();
+
+	if (st)
+		st->hw_hash[fallback]++;
+}
+
+/*
+ * --hash hw: the NIC's RSS hash (device-bound: only loaded, bound to the
+ * interface, in that mode), keyed and mixed like the software hash so the
+ * table spreads it the same way; the software l4-sym hash for each frame
+ * the NIC gives no hash for (veth: frames that arrive as XDP frames).
+ */
+SEC("xdp")
+int cs_steer_hw(struct xdp_md *ctx)
+{
+	enum xdp_rss_hash_type type;
+	__u32 hw = 0;
+	__u64 h;
+
+	if (!bpf_xdp_metadata_rx_hash(ctx, &hw, &type) && hw) {
+		cs_count_hw(0);
+		h = hw * cs_params.key[0];
+		h ^= h >> 32;
+		return cs_steer_hash(h * CS_HASH_MIX);
+	}
+	cs_count_hw(1);
+	return cs_steer_sw(ctx);
 }
 
 static __always_inline void cs_count(__u32 reason)

@@ -83,12 +83,15 @@
  */
 #define CS_HASH_F_PORTS		0x1	/* ports are part of the flow */
 #define CS_HASH_F_SYM		0x2	/* A->B and B->A hash alike */
+#define CS_HASH_F_HW		0x4	/* the NIC's RSS hash when it has one */
 
 enum cs_hash_mode {
 	CS_HASH_L3 = 0,				/* addresses, protocol */
 	CS_HASH_L4 = CS_HASH_F_PORTS,		/* ... and ports */
 	CS_HASH_L3_SYM = CS_HASH_F_SYM,
 	CS_HASH_L4_SYM = CS_HASH_F_SYM | CS_HASH_F_PORTS,
+	/* The NIC's hash; per packet the l4-sym software hash without one. */
+	CS_HASH_HW = CS_HASH_F_HW | CS_HASH_L4_SYM,
 	CS_HASH_MODE_MAX,
 };
 
@@ -193,6 +196,7 @@ struct cs_bucket {
 struct cs_stats {
 	__u64 reason[CS_REASON_MAX];
 	__u64 encap[CS_ENCAP_MAX];	 /* encapsulations entered */
+	__u64 hw_hash[2];		 /* --hash hw: [0] NIC hash, [1] fallback */
 	__u64 enqueue_drops[CS_MAX_CPUS]; /* by target CPU, ring full */
 };
 
@@ -227,6 +231,7 @@ static const char *const cs_hash_mode_names[CS_HASH_MODE_MAX]
 	[CS_HASH_L3] = "l3",
 	[CS_HASH_L4_SYM] = "l4-sym",
 	[CS_HASH_L3_SYM] = "l3-sym",
+	[CS_HASH_HW] = "hw",
 };
 #endif
 

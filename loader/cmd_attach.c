@@ -46,7 +46,7 @@ static const struct cs_option attach_opts[] = {
 	{ "cpus", required_argument, OPT_CPUS, "LIST",
 	  "target CPUs, e.g. 0-3,8,10-11 (required)" },
 	{ "hash", required_argument, OPT_HASH, "MODE",
-	  "l4, l3, l4-sym or l3-sym (default l4-sym)" },
+	  "l4, l3, l4-sym, l3-sym or hw (NIC's RSS hash; default l4-sym)" },
 	{ "buckets", required_argument, OPT_BUCKETS, "N",
 	  "indirection table size, a power of two (default 256)" },
 	{ "qsize", required_argument, OPT_QSIZE, "N",
@@ -454,7 +454,8 @@ static int attach_xdp(struct cpusteer_bpf *skel, const struct attach_args *a)
 	char path[512];
 	int fd, err;
 
-	fd = bpf_link_create(bpf_program__fd(skel->progs.cs_steer),
+	fd = bpf_link_create(bpf_program__fd(cs_steer_prog(skel,
+							   &a->cfg.params)),
 			     a->ifindex, BPF_XDP, &opts);
 	if (fd < 0) {
 		err = -errno;
@@ -505,6 +506,7 @@ static int attach_run(struct attach_args *a)
 	err = cs_key_random(a->cfg.params.key);
 	if (err)
 		return err;
+	a->cfg.ifindex = a->ifindex;	/* --hash hw binds to the device */
 	err = cs_steer_load(&a->cfg, &skel);
 	if (err)
 		return err;

@@ -332,6 +332,10 @@ int cmd_bench(int argc, char **argv)
 		if (err)
 			return CS_EXIT_USAGE;
 	}
+	if (a.mode & CS_HASH_F_HW) {
+		cs_err("--hash hw needs a NIC to bind to; bench measures the software modes (hw falls back to l4-sym)");
+		return CS_EXIT_USAGE;
+	}
 	if (optind < argc) {
 		cs_err("unexpected argument '%s'", argv[optind]);
 		return CS_EXIT_USAGE;

@@ -186,6 +186,13 @@ static int classify_load(struct classify_args *a, struct cpusteer_bpf **skel)
 		cfg->qsize = CLASSIFY_QSIZE;
 		cfg->stage2 = CS_STAGE2_NONE;
 	}
+	if (cfg->params.hash_mode & CS_HASH_F_HW) {
+		/* BPF_PROG_TEST_RUN has no NIC hash to give: show where the
+		 * software fallback puts each frame.
+		 */
+		cs_warn("hash hw: the NIC's RSS hash cannot be replayed from a capture; showing the l4-sym software fallback it uses for frames without one");
+		cfg->params.hash_mode &= ~CS_HASH_F_HW;
+	}
 	cfg->params.record = 1;
 	err = cs_steer_load(cfg, skel);
 	if (a->ifname)

@@ -88,6 +88,7 @@ static void report_json(const struct watched *w, double dt)
 	struct json_object *targets = json_object_new_array();
 	struct json_object *reasons = json_object_new_object();
 	struct json_object *encaps = json_object_new_object();
+	struct json_object *hw;
 	__u32 cpu, r;
 
 	for (cpu = 0; cpu < CS_MAX_CPUS; cpu++) {
@@ -114,6 +115,12 @@ static void report_json(const struct watched *w, double dt)
 		json_object_object_add(encaps, cs_encap_names[r],
 			counter(c->sum.encap[r], p->sum.encap[r], dt));
 	json_object_object_add(o, "encapsulations", encaps);
+	hw = json_object_new_object();
+	json_object_object_add(hw, "nic", counter(c->sum.hw_hash[0],
+						  p->sum.hw_hash[0], dt));
+	json_object_object_add(hw, "fallback", counter(c->sum.hw_hash[1],
+						       p->sum.hw_hash[1], dt));
+	json_object_object_add(o, "hw_hash", hw);
 	json_object_object_add(o, "ifname",
 			       json_object_new_string(w->a.ifname));
 	json_object_object_add(o, "interval", json_object_new_double(dt));
@@ -157,6 +164,10 @@ static void report_text(const struct watched *w, double dt)
 			       cs_encap_names[r],
 			       rate(c->sum.encap[r], p->sum.encap[r], dt),
 			       (unsigned long long)c->sum.encap[r]);
+	if (c->sum.hw_hash[0] || c->sum.hw_hash[1])
+		printf("  hw hash: %llu from the NIC, %llu software fallback\n",
+		       (unsigned long long)c->sum.hw_hash[0],
+		       (unsigned long long)c->sum.hw_hash[1]);
 }
 
 static void sleep_for(double s)

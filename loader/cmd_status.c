@@ -81,9 +81,10 @@ static void status_print(const struct cs_attachment *a)
 #define S(k) json_object_get_string(json_object_object_get(o, k))
 	printf("%s: %s XDP, link id %u, prog id %u\n", a->ifname, S("xdp_mode"),
 	       a->link_id, a->prog_id);
-	printf("  hash %s, %u buckets, CPUs %s, qsize %u, stage2 %s, fallback %s\n",
-	       S("hash"), a->nbuckets, cpus, a->qsize, S("stage2"),
-	       S("fallback"));
+	printf("  hash %s%s, %u buckets, CPUs %s, qsize %u, stage2 %s, fallback %s\n",
+	       S("hash"), a->params.hash_mode & CS_HASH_F_HW ?
+	       " (the NIC's RSS hash; l4-sym for frames without one)" : "",
+	       a->nbuckets, cpus, a->qsize, S("stage2"), S("fallback"));
 	printf("  tunnels %s; key %s, pins %s/%s\n", S("tunnel"), S("key"),
 	       CS_PIN_ROOT, a->ifname);
 #undef S

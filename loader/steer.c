@@ -15,9 +15,12 @@
 #include "steer.h"
 
 _Static_assert(sizeof(struct cs_params) == 48, "cs_params layout is ABI");
+
+/* BPF_F_XDP_DEV_BOUND_ONLY (Linux 6.3); Debian 12's uapi headers predate it. */
+#define CS_XDP_DEV_BOUND_ONLY	(1U << 6)
 _Static_assert(sizeof(struct cs_record) == 16, "cs_record layout is ABI");
 _Static_assert(sizeof(struct cs_stats) ==
-	       8 * (CS_REASON_MAX + CS_ENCAP_MAX + CS_MAX_CPUS),
+	       8 * (CS_REASON_MAX + CS_ENCAP_MAX + 2 + CS_MAX_CPUS),
 	       "cs_stats is packed");
 _Static_assert(sizeof(struct cs_bucket) == 16, "cs_bucket layout is ABI");
 _Static_assert(sizeof(struct cs_stats) <= 32768,
@@ -250,10 +253,17 @@ static int cs_steer_fill(struct cpusteer_bpf *skel,
 			     &cfg->cpus);
 }
 
+struct bpf_program *cs_steer_prog(struct cpusteer_bpf *skel,
+				  const struct cs_params *p)
+{
+	return p->hash_mode & CS_HASH_F_HW ? skel->progs.cs_steer_hw :
+					     skel->progs.cs_steer;
+}
+
 int cs_steer_load(const struct cs_steer_cfg *cfg, struct cpusteer_bpf **out)
 {
 	struct cpusteer_bpf *skel;
-	int ncpus, err;
+	int ncpus, err, hw;
 
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus < 0) {
@@ -279,6 +289,19 @@ int cs_steer_load(const struct cs_steer_cfg *cfg, struct cpusteer_bpf **out)
 	    (err = bpf_map__reuse_fd(skel->maps.cs_table,
 				     cfg->reuse_table_fd)))
 		goto err_destroy;
+	/*
+	 * --hash hw: the NIC-hash program is device-bound to the interface
+	 * (its metadata kfunc needs that), and only it is loaded; otherwise
+	 * only the software one (the kfunc call alone would fail to load).
+	 */
+	hw = cfg->params.hash_mode & CS_HASH_F_HW;
+	bpf_program__set_autoload(skel->progs.cs_steer, !hw);
+	bpf_program__set_autoload(skel->progs.cs_steer_hw, hw);
+	if (hw) {
+		bpf_program__set_ifindex(skel->progs.cs_steer_hw, cfg->ifindex);
+		bpf_program__set_flags(skel->progs.cs_steer_hw,
+				       CS_XDP_DEV_BOUND_ONLY);
+	}
 	bpf_program__set_autoload(skel->progs.cs_trace_enqueue, cfg->tracing);
 	bpf_program__set_autoload(skel->progs.cs_trace_redirect_err,
 				  cfg->tracing);

@@ -36,6 +36,7 @@ struct cs_steer_cfg {
 	bool tracing;			/* load the tracepoint programs */
 	int reuse_cpu_map_fd;		/* -1: create (and fill) our own */
 	int reuse_table_fd;		/* -1: create (and fill) our own */
+	int ifindex;			/* --hash hw: the device to bind to */
 };
 
 /* Tunnel options, shared by attach and classify. */
@@ -86,6 +87,10 @@ int cs_steer_load(const struct cs_steer_cfg *cfg, struct cpusteer_bpf **out);
  */
 int cs_steer_attach_tracing(struct cpusteer_bpf *skel,
 			    struct bpf_link *links[CS_TRACE_LINKS]);
+struct bpf_program;
+/* The stage-1 program these parameters load: NIC hash or software. */
+struct bpf_program *cs_steer_prog(struct cpusteer_bpf *skel,
+				  const struct cs_params *p);
 /* Point @bucket at @cpu (its counters restart at zero): one map update. */
 int cs_bucket_set(int table_fd, __u32 bucket, __u32 cpu);
 /* Bucket i -> cpus[i % n]: an even round-robin spread. */

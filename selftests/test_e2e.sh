@@ -99,7 +99,7 @@ check_spread()
 }
 
 ktap_header
-ktap_plan 22
+ktap_plan 23
 
 ktap_check "attach native XDP on $VETH_B across CPUs $ONLINE" \
 	in_b "$CPUSTEER" attach "$VETH_B" --cpus "$ONLINE" --xdp-mode native
@@ -215,6 +215,39 @@ ktap_check "detach" in_b "$CPUSTEER" detach "$VETH_B"
 ktap_check "after detach: no XDP program and no pins" \
 	bash -c "! ip -n $NS_B link show dev $VETH_B | grep -q ' xdp' &&
 		 [[ ! -e /sys/fs/bpf/cpusteer/$VETH_B ]]"
+
+# --hash hw: the NIC's RSS hash through the device-bound metadata kfunc.
+# veth has one for frames that arrive as socket buffers (from a socket),
+# none for frames redirected in as XDP frames (from cpusteer gen): those
+# take the software hash, counted apart.
+hw_hash()
+{
+	local rpid st
+
+	in_b "$CPUSTEER" attach "$VETH_B" --cpus "$ONLINE" --hash hw > /dev/null || return 1
+	in_b "$CPUSTEER" status "$VETH_B" --json | jq -e '.[0].hash == "hw"' > /dev/null || return 1
+	ip netns exec "$NS_B" timeout $((TIMEOUT + 5)) "$UDP_FLOWS" recv \
+		--src "$IP_A" --dst "$IP_B" --flows 16 --packets 100 \
+		--timeout $TIMEOUT > "$TMP/hw.recv" 2> "$TMP/hw.err" &
+	rpid=$!
+	wait_for "$TMP/hw.err" listening || return 1
+	ip netns exec "$NS_A" "$UDP_FLOWS" send --src "$IP_A" --dst "$IP_B" \
+		--flows 16 --packets 100 --rate 20000 > /dev/null || return 1
+	wait $rpid || return 1
+	nsenter --net="/run/netns/$NS_A" "$CPUSTEER" gen "$VETH_A" \
+		--dst-mac "$MAC_B" --flows 8 --count 800 --rate 20000 > /dev/null || return 1
+	sleep 0.3
+	st=$(in_b "$CPUSTEER" stats "$VETH_B" --json --count 1 --interval 0.1) || return 1
+	in_b "$CPUSTEER" detach "$VETH_B" > /dev/null || return 1
+	jq -e -s 'length == 16 and all(.[]; .received == 100 and .reordered == 0 and (.cpus | length) == 1)' \
+		"$TMP/hw.recv" > /dev/null &&
+	jq -e '.hw_hash.nic.total >= 1600 and .hw_hash.fallback.total >= 800' <<< "$st" > /dev/null || {
+		echo "$st" | jq -c '.hw_hash'
+		jq -c '{flow, received, cpus}' "$TMP/hw.recv"
+		return 1
+	}
+}
+ktap_check "hash hw: socket traffic steered by the veth's hash, XDP frames by the fallback" hw_hash
 
 # lo has no native XDP: the attach fails after maps were pinned, and must
 # take all of it back.

@@ -350,6 +350,7 @@ row "attach: five --vxlan-port"            $U "at most 4 extra VXLAN ports"     
 row "classify: --tunnel with IFACE"        $U "the tunnel options go with --cpus"     classify --pcap "$not_pcap" "$V" --tunnel outer
 row "gen: --outer-src without a tunnel"    $U "--outer-src and --outer-dst go with an IP tunnel" gen --pcap "$tmp/g.pcap" --outer-src 10.0.0.1
 row "gen: mixed outer families"            $U "give two IPv4 or two IPv6 addresses"   gen --pcap "$tmp/g.pcap" --encap vxlan --outer-src 10.0.0.1 --outer-dst fd00::1
+row "bench: --hash hw"                     $U "--hash hw needs a NIC to bind to"      bench --hash hw
 row "plan: no interface"                   $U "give exactly one interface"            plan
 row "plan: --budget-us 0"                  $U "--budget-us '0' is out of range"       plan "$V" --budget-us 0
 row "gen: no interface and no --pcap"     $U "give an interface to send through, or --pcap" gen
