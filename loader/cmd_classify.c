@@ -42,7 +42,7 @@ static const struct cs_option classify_opts[] = {
 	{ "cpus", required_argument, OPT_CPUS, "LIST",
 	  "target CPUs, instead of a live IFACE" },
 	{ "hash", required_argument, OPT_HASH, "MODE",
-	  "with --cpus: l4, l3, l4-sym or l3-sym (default l4-sym)" },
+	  "with --cpus: l4, l3, l4-sym, l3-sym, hw (shown as its fallback)" },
 	{ "buckets", required_argument, OPT_BUCKETS, "N",
 	  "with --cpus: table size, a power of two (default 256)" },
 	{ "key", required_argument, OPT_KEY, "HEX",

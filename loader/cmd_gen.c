@@ -63,7 +63,7 @@ static const struct cs_option gen_opts[] = {
 	{ "outer-dst", required_argument, OPT_OUTER_DST, "IP",
 	  "tunnel destination (default 192.0.2.2)" },
 	{ "tunnel-id", required_argument, OPT_TUNNEL_ID, "N",
-	  "VNI, GRE key, TEID, MPLS label or PPPoE session (default 1)" },
+	  "VNI, TEID, first MPLS label or PPPoE session (default 1)" },
 	{ "src", required_argument, OPT_SRC, "IP",
 	  "first source address (default 198.18.0.1 / 2001:2::1)" },
 	{ "dst", required_argument, OPT_DST, "IP",
@@ -249,16 +249,17 @@ static int gen_encap(struct gen_args *a)
 {
 	const char *src = a->outer_src ? a->outer_src : "192.0.2.1";
 	const char *dst = a->outer_dst ? a->outer_dst : "192.0.2.2";
-	bool ip_based = a->encap != CS_FE_PPPOE && a->encap != CS_FE_MPLS;
+	bool ip_based = a->encap != CS_FE_NONE && a->encap != CS_FE_PPPOE &&
+			a->encap != CS_FE_MPLS;
 	struct cs_frame_encap *e;
 
-	if (a->encap == CS_FE_NONE) {
-		if (a->outer_src || a->outer_dst) {
-			cs_err("--outer-src and --outer-dst go with an IP tunnel (--encap gre, vxlan, ...)");
-			return -EINVAL;
-		}
-		return 0;
+	if (!ip_based && (a->outer_src || a->outer_dst)) {
+		cs_err("--outer-src and --outer-dst go with an IP tunnel (--encap gre, vxlan, ...), not --encap %s",
+		       encap_names[a->encap]);
+		return -EINVAL;
 	}
+	if (a->encap == CS_FE_NONE)
+		return 0;
 	e = cs_frame_add_encap(&a->cfg.spec, a->encap,
 			       ip_based ? src : NULL, ip_based ? dst : NULL);
 	if (!e) {

@@ -800,20 +800,29 @@ static bool check_outer_only(void)
 {
 	struct cpusteer_bpf *skel;
 	struct cs_frame_spec s;
-	struct result r, r0;
+	struct result r, r0 = {};
 	__u8 buf[512];
 	bool ok = true;
 	__u32 i;
 
 	if (load_tun(CS_HASH_L4_SYM, CS_FALLBACK_PASS, CS_TUN_OUTER, 0, &skel))
 		return false;
-	for (i = 0; i < 32 && ok; i++) {
+	for (i = 0; i < 64 && ok; i++) {
+		/* VXLAN, and GRE behind PPPoE: PPPoE is still walked (it is
+		 * below IP), the GRE is not entered.
+		 */
 		cs_frame_spec_init(&s);
-		e_vxlan4(&s);
+		if (i < 32) {
+			e_vxlan4(&s);
+		} else {
+			cs_frame_add_encap(&s, CS_FE_PPPOE, NULL, NULL);
+			outer4(&s, CS_FE_GRE);
+		}
 		vary_inner(&s, i);
 		ok = !run(skel, buf, cs_frame_build(&s, buf, sizeof(buf)), &r) &&
-		     r.verdict == XDP_REDIRECT && (!i || r.bucket == r0.bucket);
-		if (!i)
+		     r.verdict == XDP_REDIRECT &&
+		     (i % 32 == 0 || r.bucket == r0.bucket);
+		if (i % 32 == 0)
 			r0 = r;
 	}
 	cpusteer_bpf__destroy(skel);

@@ -73,6 +73,16 @@ __noinline int cs_walk_l2(struct xdp_md *ctx, struct cs_walk_state *st,
 		r = pppoe_parse(&c, &st->w);
 	else if (r == CS_AT_MPLS)
 		r = mpls_parse(&c, &st->w);
+	if (r == CS_AT_ETH) {
+		/* An MPLS pseudowire's Ethernet, in this same call: it is not
+		 * a tunnel level, and the walk must come back with IP.
+		 */
+		r = l2_parse(&c);
+		if (r == CS_AT_PPPOE)
+			r = pppoe_parse(&c, &st->w);
+		else if (r == CS_AT_MPLS)
+			r = -CS_REASON_MPLS_DEPTH;	/* MPLS in MPLS pw */
+	}
 	walk_save(ctx, st, &c);
 	return r;
 }
@@ -136,14 +146,16 @@ static __always_inline int cs_parse_walk(struct xdp_md *ctx,
 				at = cs_walk_l2(ctx, st, at);
 				if (at < 0)
 					return at;
-				if (at == CS_AT_ETH)	/* pseudowire */
-					continue;
 			}
 			l4 = cs_walk_ip(ctx, st, at);
 			if (l4 < 0)
 				return l4;
 		}
-		if (i == CS_ENCAP_DEPTH || l4 == CS_L4_NONE)
+		/* Below IP (PPPoE, MPLS) is walked even for --tunnel outer;
+		 * above it, nothing is entered then.
+		 */
+		if (i == CS_ENCAP_DEPTH || l4 == CS_L4_NONE ||
+		    st->w.tunnel & CS_TUN_OUTER)
 			break;
 		next = cs_walk_tunnel(ctx, st, l4);
 		if (next < 0)
