@@ -155,6 +155,17 @@ static __always_inline int pppoe_parse(struct cs_cursor *c, struct cs_walk *w)
 	return -CS_REASON_BAD_PPPOE;
 }
 
+/* PPPoE or MPLS at @at: through to IP (or Ethernet, for a pseudowire). */
+static __always_inline int below_ip(struct cs_cursor *c, struct cs_walk *w,
+				    int at)
+{
+	if (at == CS_AT_PPPOE)
+		return pppoe_parse(c, w);
+	if (at == CS_AT_MPLS)
+		return mpls_parse(c, w);
+	return at;
+}
+
 /* Ethernet and tags: IP, or CS_AT_PPPOE / CS_AT_MPLS for the walk. */
 static __always_inline int l2_parse(struct cs_cursor *c)
 {

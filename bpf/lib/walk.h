@@ -69,19 +69,14 @@ __noinline int cs_walk_l2(struct xdp_md *ctx, struct cs_walk_state *st,
 		return -CS_REASON_TRUNCATED;
 	if (r == CS_AT_ETH)
 		r = l2_parse(&c);
-	if (r == CS_AT_PPPOE)
-		r = pppoe_parse(&c, &st->w);
-	else if (r == CS_AT_MPLS)
-		r = mpls_parse(&c, &st->w);
+	r = below_ip(&c, &st->w, r);
 	if (r == CS_AT_ETH) {
 		/* An MPLS pseudowire's Ethernet, in this same call: it is not
 		 * a tunnel level, and the walk must come back with IP.
 		 */
 		r = l2_parse(&c);
-		if (r == CS_AT_PPPOE)
-			r = pppoe_parse(&c, &st->w);
-		else if (r == CS_AT_MPLS)
-			r = -CS_REASON_MPLS_DEPTH;	/* MPLS in MPLS pw */
+		r = r == CS_AT_MPLS ? -CS_REASON_MPLS_DEPTH :
+				      below_ip(&c, &st->w, r);
 	}
 	walk_save(ctx, st, &c);
 	return r;
