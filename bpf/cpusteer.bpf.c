@@ -109,7 +109,8 @@ static __always_inline int cs_steer_flow(const struct cs_flow *flow)
 	return cs_steer_hash(cs_hash_flow(flow, cs_params.key[0],
 					  cs_params.key[1],
 					  cs_hash_mode_symmetric(
-						  cs_params.hash_mode)));
+						  cs_params.hash_mode),
+					  cs_params.tunnel & CS_TUN_ID));
 }
 
 /*
@@ -123,23 +124,30 @@ static __always_inline int cs_steer_slow(struct xdp_md *ctx, int ports)
 		.pos = (void *)(long)ctx->data,
 		.end = (void *)(long)ctx->data_end,
 	};
-	struct cs_walk_state st = {};
+	struct cs_walk w = { .tunnel = cs_params.tunnel };
 	struct cs_flow flow = {};
-	int r, i;
+	int r, i, at = 0, l4 = 0;
 
-	st.w.tunnel = cs_params.tunnel;
-	r = cs_parse_flow(&c, &flow, ports, &st.w, &st.at, &st.l4,
+	r = cs_parse_flow(&c, &flow, ports, &w, &at, &l4,
 			  cs_params.vxlan_ports);
 	if (r == CS_PARSE_WALK) {
-		st.flow = flow;
-		st.off = c.pos - (void *)(long)ctx->data;
+		/* Set up only here: tagged and other inline frames skip it. */
+		struct cs_walk_state st = {
+			.flow = flow,
+			.w = w,
+			.off = c.pos - (void *)(long)ctx->data,
+			.at = at,
+			.l4 = l4,
+		};
+
 		for (i = 0; i < CS_VXLAN_PORTS_MAX; i++)
 			st.vxlan_ports[i] = cs_params.vxlan_ports[i];
 		r = cs_parse_walk(ctx, &st, ports);
 		flow = st.flow;
+		w = st.w;
 	}
-	if (st.w.seen)
-		cs_count_encaps(st.w.seen);
+	if (w.seen)
+		cs_count_encaps(w.seen);
 	if (r < 0)
 		return cs_fallback(-r);
 	return cs_steer_flow(&flow);

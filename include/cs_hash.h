@@ -54,13 +54,18 @@ struct cs_flow {
  * would cost several times the stage-1 budget); it is not meant as a PRF.
  */
 CS_INLINE __u64 cs_hash_flow(const struct cs_flow *f, __u64 k0, __u64 k1,
-			     int symmetric)
+			     int symmetric, int with_tunnel_id)
 {
 	__u64 src = f->proto << 48 | f->src << 16 | f->sport;
 	__u64 dst = f->proto << 48 | f->dst << 16 | f->dport;
 	__u64 h;
 
-	h = src * k0 + dst * (symmetric ? k0 : k1) + f->tunnel_id * k1;
+	h = src * k0 + dst * (symmetric ? k0 : k1);
+	/* A load-time constant in stage 1: without --tunnel-id the verifier
+	 * drops the multiply (clang would not: both fast paths share it).
+	 */
+	if (with_tunnel_id)
+		h += f->tunnel_id * k1;
 	h ^= h >> 32;
 	return h * CS_HASH_MIX;
 }

@@ -220,7 +220,7 @@ static __u32 expected_bucket(const struct cs_frame_spec *s, __u32 mode,
 	cs_steer_cfg_init(&cfg);
 	expected_flow(s, mode, no_ports, &f);
 	h = cs_hash_flow(&f, TEST_KEY0 | 1, TEST_KEY1 | 1,
-			 cs_hash_mode_symmetric(mode));
+			 cs_hash_mode_symmetric(mode), 0);
 	return cs_hash_bucket(h, cfg.params.bucket_shift,
 			      cfg.params.bucket_mask);
 }
