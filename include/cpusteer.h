@@ -128,10 +128,6 @@ enum cs_reason {
 };
 #undef CS_REASON_ENUM
 
-/* The fallback reasons: a frame that could not be hashed. */
-#define CS_REASON_FALLBACK_FIRST	CS_REASON_NOT_IP
-#define CS_REASON_FALLBACK_LAST		CS_REASON_NO_TARGET
-
 /*
  * Per-attach parameters, fixed at load time in .rodata so the verifier
  * prunes the hash modes and the recording path a live program does not use.
