@@ -103,10 +103,17 @@ int cs_topo_load(const char *xml, const char *sysroot, const char *ifname,
 	}
 	if (!xml && sysroot)
 		setenv("HWLOC_FSROOT", sysroot, 1);
+	/* Without libxml2 (libhwloc-plugins), hwloc only parses the XML
+	 * here: a broken file must get the same message either way.
+	 */
 	if (hwloc_topology_load(hw)) {
-		cs_err("%s: hwloc cannot load the topology: %s",
-		       xml ? xml : sysroot ? sysroot : "this machine",
-		       strerror(errno));
+		if (xml)
+			cs_err("--topology %s: not a readable hwloc XML file (%s); export one with 'lstopo --of xml FILE'",
+			       xml, strerror(errno));
+		else
+			cs_err("%s: hwloc cannot load the topology: %s",
+			       sysroot ? sysroot : "this machine",
+			       strerror(errno));
 		goto err_destroy;
 	}
 	n = hwloc_get_nbobjs_by_type(hw, HWLOC_OBJ_CORE);
