@@ -68,10 +68,13 @@ static int cpulist_parse(const char *what, const char *s,
 			}
 			set->cpu[set->n++] = c;
 		}
-		if (*p == ',')
+		if (*p == ',') {
 			p++;
-		else if (*p && *p != '\n')
+			if (!*p || *p == '\n')
+				goto err_syntax;	/* "0-1," */
+		} else if (*p && *p != '\n') {
 			goto err_syntax;
+		}
 	}
 	if (!set->n) {
 		cs_err("%s '%s' names no CPU: give a list such as 0-3,8",

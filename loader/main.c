@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* cpusteer: spread received frames across CPUs with XDP and a cpumap. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,7 +50,7 @@ static void usage(FILE *f)
 		fprintf(f, "  %-10s %s\n", commands[i]->name,
 			commands[i]->summary);
 	fprintf(f, "\nGlobal options:\n"
-		"  -v, --verbose   more detail (twice: libbpf and verifier logs)\n"
+		"  -v, --verbose   more detail (-vv or twice: libbpf and verifier logs)\n"
 		"  -h, --help      show this help; 'cpusteer COMMAND --help' for a command\n"
 		"  -V, --version   print the version\n"
 		"\nCommands may be abbreviated to any unique prefix.\n");
@@ -79,20 +80,35 @@ static const struct cs_command *find_command(const char *name)
 	return found;
 }
 
+/* -v, -vv, -vvv (each v once more detail) or --verbose. */
+static bool is_verbose(const char *arg)
+{
+	if (!strcmp(arg, "--verbose"))
+		return true;
+	return arg[0] == '-' && arg[1] == 'v' &&
+	       strspn(arg + 1, "v") == strlen(arg + 1);
+}
+
 int main(int argc, char **argv)
 {
 	const struct cs_command *cmd;
 	int i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
-			cs_verbose++;
+		if (is_verbose(argv[i])) {
+			cs_verbose += argv[i][1] == '-' ? 1 :
+				      (int)strlen(argv[i]) - 1;
 		} else if (!strcmp(argv[i], "-h") ||
 			   !strcmp(argv[i], "--help")) {
 			usage(stdout);
 			return CS_EXIT_OK;
 		} else if (!strcmp(argv[i], "-V") ||
 			   !strcmp(argv[i], "--version")) {
+			if (i + 1 < argc) {
+				cs_err("%s takes nothing after it, got '%s'",
+				       argv[i], argv[i + 1]);
+				return CS_EXIT_USAGE;
+			}
 			printf("cpusteer %s (libbpf %s)\n", CS_VERSION,
 			       libbpf_version_string());
 			return CS_EXIT_OK;

@@ -30,13 +30,67 @@ void cs_usage(FILE *f, const struct cs_command *cmd)
 	}
 }
 
+static bool has_json(const struct cs_command *cmd)
+{
+	const struct cs_option *o;
+
+	for (o = cmd->opts; o->name; o++)
+		if (o->key == CS_OPT_JSON)
+			return true;
+	return false;
+}
+
+/*
+ * getopt's own errors, in our format and, under --json, as JSON: a script
+ * reading stdout must see a refused command line too.
+ */
+static void bad_option(int argc, char **argv, const struct cs_command *cmd,
+		       int c)
+{
+	const char *arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+	const struct cs_option *o, *match = NULL;
+	size_t n;
+	int hits = 0;
+
+	if (c == ':') {
+		cs_err("option '%s' needs a value; 'cpusteer %s --help' says which",
+		       arg, cmd->name);
+		return;
+	}
+	if (strncmp(arg, "--", 2)) {
+		cs_err("unrecognized option '-%c'; 'cpusteer %s --help' lists them",
+		       optopt, cmd->name);
+		return;
+	}
+	n = strcspn(arg + 2, "=");
+	for (o = cmd->opts; o->name; o++)
+		if (!strncmp(o->name, arg + 2, n)) {
+			match = o;
+			hits += strlen(o->name) == n ? 100 : 1;
+		}
+	if (hits > 1 && hits < 100)
+		cs_err("option '%s' is ambiguous: it starts several options; 'cpusteer %s --help' lists them",
+		       arg, cmd->name);
+	else if (match && match->has_arg == no_argument && arg[2 + n] == '=')
+		cs_err("option '--%s' takes no value, got '%s'", match->name,
+		       arg);
+	else
+		cs_err("unrecognized option '%s'; 'cpusteer %s --help' lists them",
+		       arg, cmd->name);
+}
+
 int cs_getopt(int argc, char **argv, const struct cs_command *cmd)
 {
 	struct option longopts[CS_OPTS_MAX + 1] = {};
-	char shortopts[CS_OPTS_MAX * 2 + 2] = "";
-	char *s = shortopts;
+	char shortopts[CS_OPTS_MAX * 2 + 2] = ":";
+	char *s = shortopts + 1;
 	int i, c;
 
+	/* --json anywhere on the line applies to errors found before it. */
+	if (optind <= 1 && has_json(cmd))
+		for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+			if (!strcmp(argv[i], "--json"))
+				cs_json = true;
 	for (i = 0; cmd->opts[i].name && i < CS_OPTS_MAX; i++) {
 		const struct cs_option *o = &cmd->opts[i];
 
@@ -48,11 +102,13 @@ int cs_getopt(int argc, char **argv, const struct cs_command *cmd)
 				*s++ = ':';
 		}
 	}
-	/* getopt prints "unrecognized option"; we add how to get help. */
+	opterr = 0;
 	c = getopt_long(argc, argv, shortopts, longopts, NULL);
-	if (c == '?' || c == ':')
-		fprintf(stderr, "Try 'cpusteer %s --help'.\n", cmd->name);
-	return c == ':' ? '?' : c;
+	if (c == '?' || c == ':') {
+		bad_option(argc, argv, cmd, c);
+		return '?';
+	}
+	return c;
 }
 
 int cs_parse_u32(const char *what, const char *s, __u32 min, __u32 max,
