@@ -55,6 +55,11 @@
 #define CS_ENCAP_DEPTH		3
 #endif
 
+/* UDP ports of the tunnels stage 1 enters (IANA; GTP-U: 3GPP TS 29.281). */
+#define CS_PORT_VXLAN		4789
+#define CS_PORT_GENEVE		6081
+#define CS_PORT_GTPU		2152
+
 /* Extra UDP ports treated as VXLAN besides 4789 (e.g. 8472, Linux's old
  * default), set per attach.
  */

@@ -145,9 +145,10 @@ static int load_ref(__u32 cpu, struct ref_redirect_bpf **out)
 	if (!ref)
 		return -errno;
 	ref->rodata->ref_target_cpu = cpu;
-	bpf_map__set_max_entries(ref->maps.ref_cpu_map,
-				 libbpf_num_possible_cpus());
-	err = ref_redirect_bpf__load(ref);
+	err = bpf_map__set_max_entries(ref->maps.ref_cpu_map,
+				       libbpf_num_possible_cpus());
+	if (!err)
+		err = ref_redirect_bpf__load(ref);
 	if (!err && bpf_map_update_elem(bpf_map__fd(ref->maps.ref_cpu_map),
 					&cpu, &val, BPF_ANY))
 		err = -errno;
@@ -279,7 +280,9 @@ static int bench_run(const struct bench_args *a)
 	/* Both programs on one CPU: the comparison is what matters. */
 	CPU_ZERO(&set);
 	CPU_SET(cfg.cpus.cpu[cfg.cpus.n - 1], &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		cs_warn("cannot run on CPU %u alone (%s): the two programs may be timed on different CPUs",
+			cfg.cpus.cpu[cfg.cpus.n - 1], strerror(errno));
 
 	err = cs_steer_load(&cfg, &skel);
 	if (err)

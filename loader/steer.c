@@ -54,8 +54,19 @@ int cs_parse_tunnel_opt(int c, const char *arg, struct cs_steer_cfg *cfg)
 	case CS_OPT_VXLAN_PORT:
 		if (cs_parse_u32("--vxlan-port", arg, 1, 65535, &v))
 			return -EINVAL;
-		for (i = 0; i < CS_VXLAN_PORTS_MAX && p->vxlan_ports[i]; i++)
-			;
+		if (v == CS_PORT_VXLAN || v == CS_PORT_GENEVE ||
+		    v == CS_PORT_GTPU) {
+			cs_err("--vxlan-port %u is %s's own port, which stage 1 always knows; name only other ports (such as 8472)",
+			       v, v == CS_PORT_VXLAN ? "VXLAN" :
+			       v == CS_PORT_GENEVE ? "Geneve" : "GTP-U");
+			return -EINVAL;
+		}
+		for (i = 0; i < CS_VXLAN_PORTS_MAX && p->vxlan_ports[i]; i++) {
+			if (p->vxlan_ports[i] != htons(v))
+				continue;
+			cs_err("--vxlan-port %u is given twice", v);
+			return -EINVAL;
+		}
 		if (i == CS_VXLAN_PORTS_MAX) {
 			cs_err("--vxlan-port %u: at most %d extra VXLAN ports",
 			       v, CS_VXLAN_PORTS_MAX);
@@ -260,10 +271,69 @@ struct bpf_program *cs_steer_prog(struct cpusteer_bpf *skel,
 					     skel->progs.cs_steer;
 }
 
+/*
+ * Between open and load: map sizes, reused maps, which programs load.
+ * Every setter is checked; the first failure is reported and returned.
+ */
+static int steer_prepare(struct cpusteer_bpf *skel,
+			 const struct cs_steer_cfg *cfg, int ncpus)
+{
+	bool hw = cfg->params.hash_mode & CS_HASH_F_HW;
+	const char *what;
+	int err;
+
+	/* cpumap keys are CPU numbers; the kernel refuses more than exist. */
+	what = "size the cpumap";
+	err = bpf_map__set_max_entries(skel->maps.cs_cpu_map,
+				       ncpus < CS_MAX_CPUS ? ncpus : CS_MAX_CPUS);
+	if (!err) {
+		what = "size the indirection table";
+		err = bpf_map__set_max_entries(skel->maps.cs_table,
+					       cfg->nbuckets);
+	}
+	if (!err && cfg->reuse_cpu_map_fd >= 0) {
+		what = "reuse the attachment's cpumap";
+		err = bpf_map__reuse_fd(skel->maps.cs_cpu_map,
+					cfg->reuse_cpu_map_fd);
+	}
+	if (!err && cfg->reuse_table_fd >= 0) {
+		what = "reuse the attachment's indirection table";
+		err = bpf_map__reuse_fd(skel->maps.cs_table,
+					cfg->reuse_table_fd);
+	}
+	/*
+	 * --hash hw: the NIC-hash program is device-bound to the interface
+	 * (its metadata kfunc needs that), and only it is loaded; otherwise
+	 * only the software one (the kfunc call alone would fail to load).
+	 */
+	if (!err) {
+		what = "choose the stage-1 program";
+		err = bpf_program__set_autoload(skel->progs.cs_steer, !hw) ?:
+		      bpf_program__set_autoload(skel->progs.cs_steer_hw, hw);
+	}
+	if (!err && hw) {
+		what = "bind the NIC-hash program to the device";
+		bpf_program__set_ifindex(skel->progs.cs_steer_hw,
+					 cfg->ifindex);	/* returns nothing */
+		err = bpf_program__set_flags(skel->progs.cs_steer_hw,
+					     CS_XDP_DEV_BOUND_ONLY);
+	}
+	if (!err) {
+		what = "choose the tracepoint programs";
+		err = bpf_program__set_autoload(skel->progs.cs_trace_enqueue,
+						cfg->tracing) ?:
+		      bpf_program__set_autoload(skel->progs.cs_trace_redirect_err,
+						cfg->tracing);
+	}
+	if (err)
+		cs_err("cannot %s before loading: %s", what, strerror(-err));
+	return err;
+}
+
 int cs_steer_load(const struct cs_steer_cfg *cfg, struct cpusteer_bpf **out)
 {
 	struct cpusteer_bpf *skel;
-	int ncpus, err, hw;
+	int ncpus, err;
 
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus < 0) {
@@ -277,35 +347,9 @@ int cs_steer_load(const struct cs_steer_cfg *cfg, struct cpusteer_bpf **out)
 		return err;
 	}
 	skel->rodata->cs_params = cfg->params;
-	/* cpumap keys are CPU numbers; the kernel refuses more than exist. */
-	bpf_map__set_max_entries(skel->maps.cs_cpu_map,
-				 ncpus < CS_MAX_CPUS ? ncpus : CS_MAX_CPUS);
-	bpf_map__set_max_entries(skel->maps.cs_table, cfg->nbuckets);
-	if (cfg->reuse_cpu_map_fd >= 0 &&
-	    (err = bpf_map__reuse_fd(skel->maps.cs_cpu_map,
-				     cfg->reuse_cpu_map_fd)))
+	err = steer_prepare(skel, cfg, ncpus);
+	if (err)
 		goto err_destroy;
-	if (cfg->reuse_table_fd >= 0 &&
-	    (err = bpf_map__reuse_fd(skel->maps.cs_table,
-				     cfg->reuse_table_fd)))
-		goto err_destroy;
-	/*
-	 * --hash hw: the NIC-hash program is device-bound to the interface
-	 * (its metadata kfunc needs that), and only it is loaded; otherwise
-	 * only the software one (the kfunc call alone would fail to load).
-	 */
-	hw = cfg->params.hash_mode & CS_HASH_F_HW;
-	bpf_program__set_autoload(skel->progs.cs_steer, !hw);
-	bpf_program__set_autoload(skel->progs.cs_steer_hw, hw);
-	if (hw) {
-		bpf_program__set_ifindex(skel->progs.cs_steer_hw, cfg->ifindex);
-		bpf_program__set_flags(skel->progs.cs_steer_hw,
-				       CS_XDP_DEV_BOUND_ONLY);
-	}
-	bpf_program__set_autoload(skel->progs.cs_trace_enqueue, cfg->tracing);
-	bpf_program__set_autoload(skel->progs.cs_trace_redirect_err,
-				  cfg->tracing);
-
 	err = cpusteer_bpf__load(skel);
 	if (err) {
 		cs_err("the kernel refused the BPF object: %s (libbpf's log above gives the verifier's reason)",

@@ -249,8 +249,9 @@ static __always_inline int udp_may_tunnel(__be16 dport, __u32 tunnel,
 {
 	int i;
 
-	if (dport == bpf_htons(4789) || dport == bpf_htons(6081) ||
-	    dport == bpf_htons(2152))
+	if (dport == bpf_htons(CS_PORT_VXLAN) ||
+	    dport == bpf_htons(CS_PORT_GENEVE) ||
+	    dport == bpf_htons(CS_PORT_GTPU))
 		return 1;
 	if (!(tunnel & CS_TUN_EXTRA_PORTS))
 		return 0;

@@ -26,9 +26,6 @@ enum {
 #define ETH_P_ERSPAN3_	0x22eb
 #define PPP_IP_		0x0021
 #define PPP_IPV6_	0x0057
-#define VXLAN_PORT	4789	/* IANA */
-#define GENEVE_PORT	6081	/* IANA */
-#define GTPU_PORT	2152	/* 3GPP TS 29.281 */
 #define GTP_GPDU	0xff	/* message type of user data */
 /* GTP-U extension headers walked (PDU session container, then spare). */
 #define CS_GTP_EXT_MAX	4
@@ -300,12 +297,12 @@ static __always_inline int udp_tunnel_parse(struct cs_cursor *c,
 	if ((void *)(ports + 1) > c->end)
 		return -CS_REASON_TRUNCATED;
 	port = ports->dst;
-	vxlan = port == bpf_htons(VXLAN_PORT);
+	vxlan = port == bpf_htons(CS_PORT_VXLAN);
 	for (i = 0; i < CS_VXLAN_PORTS_MAX && w->tunnel & CS_TUN_EXTRA_PORTS;
 	     i++)
 		vxlan |= extra[i] && port == extra[i];
-	if (!vxlan && port != bpf_htons(GENEVE_PORT) &&
-	    port != bpf_htons(GTPU_PORT))
+	if (!vxlan && port != bpf_htons(CS_PORT_GENEVE) &&
+	    port != bpf_htons(CS_PORT_GTPU))
 		return 0;
 	if (!cs_pull(c, struct cs_udp))
 		return -CS_REASON_TRUNCATED;
@@ -318,7 +315,7 @@ static __always_inline int udp_tunnel_parse(struct cs_cursor *c,
 		walk_seen(w, CS_ENCAP_VXLAN);
 		return CS_AT_ETH;
 	}
-	if (port == bpf_htons(GENEVE_PORT)) {
+	if (port == bpf_htons(CS_PORT_GENEVE)) {
 		gnv = cs_pull(c, struct cs_geneve);
 		if (!gnv)
 			return -CS_REASON_TRUNCATED;
@@ -332,7 +329,7 @@ static __always_inline int udp_tunnel_parse(struct cs_cursor *c,
 		walk_seen(w, CS_ENCAP_GENEVE);
 		return proto_layer(gnv->proto);
 	}
-	if (port == bpf_htons(GTPU_PORT))
+	if (port == bpf_htons(CS_PORT_GTPU))
 		return gtpu_parse(c, w, f);
 	return 0;
 }
@@ -423,7 +420,7 @@ static __always_inline int fast_over_ip(struct cs_cursor *c, const __u32 l3,
 			       with_ports, tunnel, extra);
 	}
 	if (l4 != IPPROTO_UDP || (void *)(vx + 1) > c->end ||
-	    vx->udp.dport != bpf_htons(VXLAN_PORT))
+	    vx->udp.dport != bpf_htons(CS_PORT_VXLAN))
 		return 0;
 	if (tunnel & CS_TUN_ID)
 		f->tunnel_id = vx->vxlan.vni;
