@@ -25,7 +25,7 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUTPUT) -Iloader \
 	    $(shell pkg-config --cflags json-c 2>/dev/null)
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -lhwloc -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -lhwloc -lmnl -lm
 
 BPF_OBJS   := $(OUTPUT)/cpusteer.bpf.o $(OUTPUT)/ref_redirect.bpf.o \
 	      $(OUTPUT)/gen.bpf.o

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,43 +9,10 @@
 #include <bpf/libbpf.h>
 
 #include "attachment.h"
+#include "iface.h"
 #include "log.h"
 #include "pins.h"
 #include "stats.h"
-
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(a, b);
-}
-
-int cs_attachment_names(char names[][IF_NAMESIZE], int max)
-{
-	struct dirent *de;
-	int n = 0;
-	DIR *d;
-
-	d = opendir(CS_PIN_ROOT);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d)) && n < max) {
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= IF_NAMESIZE ||
-		    !cs_pin_dir_exists(de->d_name))
-			continue;
-		strcpy(names[n++], de->d_name);
-	}
-	closedir(d);
-	qsort(names, n, IF_NAMESIZE, name_cmp);
-	return n;
-}
-
-int cs_attachment_select(const char *only, char names[][IF_NAMESIZE],
-			 int max)
-{
-	if (!only)
-		return cs_attachment_names(names, max);
-	snprintf(names[0], IF_NAMESIZE, "%s", only);
-	return 1;
-}
 
 /* The stage-1 parameters live in the program's .rodata map. */
 static int read_params(struct cs_attachment *a)
@@ -134,6 +100,22 @@ static int read_cpumap(struct cs_attachment *a)
 	return 0;
 }
 
+enum cs_link_state cs_link_state(int link_fd, __u32 ifindex)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_obj_get_info_by_fd(link_fd, &info, &len) || !info.xdp.ifindex)
+		return CS_LINK_GONE;
+	/* The same ifindex here, carrying the link's program: ours. */
+	if (info.xdp.ifindex == ifindex && !bpf_xdp_query(ifindex, 0, &q) &&
+	    (q.prog_id == info.prog_id || q.drv_prog_id == info.prog_id ||
+	     q.skb_prog_id == info.prog_id))
+		return CS_LINK_HERE;
+	return CS_LINK_ELSEWHERE;
+}
+
 static int read_link(struct cs_attachment *a)
 {
 	struct bpf_link_info info = {};
@@ -144,15 +126,18 @@ static int read_link(struct cs_attachment *a)
 		return -errno;
 	a->link_id = info.id;
 	a->prog_id = info.prog_id;
-	a->ifindex = info.xdp.ifindex;
-	/* ifindex 0: the interface is gone. Not ours there: the interface
-	 * lives in another network namespace than this command.
-	 */
-	a->xdp_mode = a->ifindex ? "unknown (other network namespace)" :
-				   "detached (interface gone)";
-	if (a->ifindex && !bpf_xdp_query(a->ifindex, 0, &q) &&
-	    (q.prog_id == a->prog_id || q.drv_prog_id == a->prog_id ||
-	     q.skb_prog_id == a->prog_id)) {
+	a->link_state = cs_link_state(a->link_fd, a->ifindex);
+	switch (a->link_state) {
+	case CS_LINK_GONE:
+		a->xdp_mode = "detached (interface gone)";
+		break;
+	case CS_LINK_ELSEWHERE:
+		a->xdp_mode = "unknown (the device moved to another network namespace)";
+		break;
+	case CS_LINK_HERE:
+		a->xdp_mode = "unknown";
+		if (bpf_xdp_query(a->ifindex, 0, &q))
+			break;
 		if (q.attach_mode == XDP_ATTACHED_DRV)
 			a->xdp_mode = "native";
 		else if (q.attach_mode == XDP_ATTACHED_SKB)
@@ -160,43 +145,111 @@ static int read_link(struct cs_attachment *a)
 		else if (q.attach_mode == XDP_ATTACHED_MULTI)
 			a->xdp_mode = q.drv_prog_id == a->prog_id ? "native" :
 								     "skb";
+		break;
 	}
 	a->prog_fd = bpf_prog_get_fd_by_id(a->prog_id);
 	return a->prog_fd < 0 ? -errno : 0;
 }
 
-int cs_attachment_open(const char *ifname, struct cs_attachment *a)
+/* The current name while the interface is here, else the recorded one. */
+static void name_of(struct cs_attachment *a)
 {
-	const char *what = "link";
+	char now[IF_NAMESIZE];
+
+	if (a->link_state == CS_LINK_HERE && if_indextoname(a->ifindex, now))
+		snprintf(a->ifname, sizeof(a->ifname), "%s", now);
+	else if (a->meta.ifname[0])
+		snprintf(a->ifname, sizeof(a->ifname), "%s", a->meta.ifname);
+	else
+		snprintf(a->ifname, sizeof(a->ifname), "ifindex %u",
+			 a->ifindex);
+}
+
+int cs_attachment_find(const struct cs_state *st, const char *name,
+		       __u32 *ifindex)
+{
+	__u32 idx[CS_MAX_ATTACHMENTS], i, here = 0;
+	char now[IF_NAMESIZE], renamed[IF_NAMESIZE] = "";
+	enum cs_link_state where;
+	struct cs_pin_meta m;
+	bool exists;
+	int n, fd;
+
+	exists = !cs_iface_index(name, &here);
+	if (exists && cs_pin_dir_exists(st, here)) {
+		*ifindex = here;
+		return 0;
+	}
+	/* An attachment made under that name whose interface is gone (or
+	 * whose pins are half removed), or that was renamed since.
+	 */
+	n = cs_pin_dirs(st, idx, CS_MAX_ATTACHMENTS);
+	for (i = 0; i < (__u32)n; i++) {
+		if (cs_meta_read(st, idx[i], &m) || strcmp(m.ifname, name))
+			continue;
+		fd = cs_pin_open(st, idx[i], CS_PIN_LINK);
+		where = fd >= 0 ? cs_link_state(fd, idx[i]) : CS_LINK_GONE;
+		if (fd >= 0)
+			close(fd);
+		if (where != CS_LINK_HERE) {
+			*ifindex = idx[i];
+			return 0;
+		}
+		if (if_indextoname(idx[i], now))
+			snprintf(renamed, sizeof(renamed), "%s", now);
+	}
+	if (exists) {
+		cs_err("%s: cpusteer is not attached there; 'cpusteer status' lists attachments",
+		       name);
+		return -ENOENT;
+	}
+	if (renamed[0])
+		cs_err("interface '%s' does not exist here: it was renamed to '%s', which cpusteer steers; use that name",
+		       name, renamed);
+	else
+		cs_err("interface '%s' does not exist in this network namespace (see 'ip link')",
+		       name);
+	return -ENODEV;
+}
+
+int cs_attachment_open(const struct cs_state *st, __u32 ifindex,
+		       struct cs_attachment *a)
+{
+	static const enum cs_pin need[] = {
+		CS_PIN_LINK, CS_PIN_CPU_MAP, CS_PIN_TABLE, CS_PIN_STATS,
+	};
+	int *fds[] = { &a->link_fd, &a->cpu_map_fd, &a->table_fd,
+		       &a->stats_fd };
+	char dir[256], why[256] = "";
+	const char *what;
+	size_t i;
 	int err;
 
 	memset(a, 0, sizeof(*a));
 	a->link_fd = a->prog_fd = a->cpu_map_fd = -1;
 	a->table_fd = a->stats_fd = -1;
-	if (strlen(ifname) >= IF_NAMESIZE || !cs_pin_dir_exists(ifname)) {
-		cs_err("%s: cpusteer is not attached there (no %s/%s); see 'cpusteer status'",
-		       ifname, CS_PIN_ROOT, ifname);
-		return -ENOENT;
+	a->ifindex = ifindex;
+	a->stage2 = -1;
+	cs_pin_dir_path(dir, sizeof(dir), st, ifindex);
+	if (cs_meta_read(st, ifindex, &a->meta))
+		memset(&a->meta, 0, sizeof(a->meta));
+	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		*fds[i] = cs_pin_open(st, ifindex, need[i]);
+		if (*fds[i] < 0) {
+			name_of(a);
+			snprintf(a->error, sizeof(a->error),
+				 "%s: the pinned %s is missing or unreadable in %s (%s); 'cpusteer detach %s' cleans up",
+				 a->ifname, cs_pin_names[need[i]], dir,
+				 strerror(-*fds[i]), a->ifname);
+			cs_attachment_close(a);
+			return -ENOENT;
+		}
 	}
-	strcpy(a->ifname, ifname);
-	a->link_fd = cs_pin_open(ifname, CS_PIN_LINK);
-	a->cpu_map_fd = cs_pin_open(ifname, CS_PIN_CPU_MAP);
-	a->table_fd = cs_pin_open(ifname, CS_PIN_TABLE);
-	a->stats_fd = cs_pin_open(ifname, CS_PIN_STATS);
-	if (a->link_fd < 0)
-		goto err_pins;
-	what = "cpu_map";
-	if (a->cpu_map_fd < 0)
-		goto err_pins;
-	what = "table";
-	if (a->table_fd < 0)
-		goto err_pins;
-	what = "stats";
-	if (a->stats_fd < 0)
-		goto err_pins;
-
+	/* Helpers below report through cs_err(): keep that for a->error. */
+	cs_err_capture(why, sizeof(why));
 	what = "the XDP link";
 	err = read_link(a);
+	name_of(a);
 	if (!err) {
 		what = "the stage-1 parameters";
 		err = read_params(a);
@@ -209,18 +262,18 @@ int cs_attachment_open(const char *ifname, struct cs_attachment *a)
 		what = "the cpumap";
 		err = read_cpumap(a);
 	}
+	cs_err_release();
 	if (err) {
-		cs_err("%s: cannot read %s: %s", ifname, what,
-		       strerror(-err));
+		snprintf(a->error, sizeof(a->error), "%s: cannot read %s in %s: %s",
+			 a->ifname, what, dir, why[0] ? why : strerror(-err));
 		cs_attachment_close(a);
 	}
 	return err;
+}
 
-err_pins:
-	cs_err("%s: pinned %s is missing or unreadable in %s/%s; 'cpusteer detach %s' cleans up",
-	       ifname, what, CS_PIN_ROOT, ifname, ifname);
-	cs_attachment_close(a);
-	return -ENOENT;
+bool cs_attachment_alive(const struct cs_attachment *a)
+{
+	return cs_link_state(a->link_fd, a->ifindex) == CS_LINK_HERE;
 }
 
 void cs_attachment_close(struct cs_attachment *a)

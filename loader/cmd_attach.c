@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <net/if.h>
 #include <linux/if_link.h>
@@ -17,9 +18,11 @@
 #include "commands.h"
 #include "cpusteer.h"
 #include "cpusteer.skel.h"
-#include "log.h"
-#include "pins.h"
+#include "iface.h"
 #include "irq.h"
+#include "log.h"
+#include "netdev.h"
+#include "pins.h"
 #include "plan.h"
 #include "steer.h"
 
@@ -92,7 +95,8 @@ static const char *const xdp_mode_names[XDP_MODE_MAX] = { "native", "skb" };
 
 struct attach_args {
 	const char *ifname;
-	int ifindex;
+	__u32 ifindex;
+	struct cs_state st;	/* locked from the hook check to the end */
 	struct cs_steer_cfg cfg;
 	__u32 xdp_mode;
 	bool force;
@@ -168,6 +172,32 @@ static int parse_one(struct attach_args *a, int c)
 	return cs_plan_parse_opt(c, &a->plan_opts) ? -EINVAL : 0;
 }
 
+/*
+ * --hash hw needs a device-bound program, which only attaches natively,
+ * on a device whose driver hands XDP its RX hash: say so before loading.
+ */
+static int check_hw_hash(const struct attach_args *a)
+{
+	int has;
+
+	if (!(a->cfg.params.hash_mode & CS_HASH_F_HW))
+		return 0;
+	if (a->xdp_mode == XDP_MODE_SKB) {
+		cs_err("--hash hw needs --xdp-mode native: the NIC's hash reaches only native XDP programs (use a software --hash mode with --xdp-mode skb)");
+		return -EINVAL;
+	}
+	has = cs_netdev_has_rx_hash(a->ifindex);
+	if (has == 0) {
+		cs_err("--hash hw: %s gives XDP programs no RX hash (its driver has no XDP RX-metadata hash); use a software --hash mode such as l4-sym",
+		       a->ifname);
+		return -EINVAL;
+	}
+	if (has < 0)
+		cs_warn("--hash hw: this kernel cannot say whether %s gives XDP programs its RX hash (%s; Linux 6.8 can); frames without one use the l4-sym software hash, and 'cpusteer stats' counts both",
+			a->ifname, strerror(-has));
+	return 0;
+}
+
 static int attach_parse(int argc, char **argv, struct attach_args *a)
 {
 	struct cs_cpuset fb = { .n = 1 };
@@ -179,7 +209,7 @@ static int attach_parse(int argc, char **argv, struct attach_args *a)
 	while ((c = cs_getopt(argc, argv, &cs_cmd_attach)) != -1) {
 		if (c == CS_OPT_HELP) {
 			cs_usage(stdout, &cs_cmd_attach);
-			exit(CS_EXIT_OK);
+			return 1;	/* --help: done */
 		}
 		if (c == '?' || parse_one(a, c))
 			return -EINVAL;
@@ -208,30 +238,27 @@ static int attach_parse(int argc, char **argv, struct attach_args *a)
 		a->plan_opts.have_cpus = true;
 		a->plan_opts.cpus = a->cfg.cpus;
 	}
+	if (cs_ifname_check("IFACE", a->ifname))
+		return -EINVAL;
+	if (!a->automatic && cs_cpus_check_online("--cpus", &a->cfg.cpus))
+		return -EINVAL;
 	if (!a->automatic && a->cfg.nbuckets < a->cfg.cpus.n) {
 		cs_err("--buckets %u is fewer than the %u target CPUs: some would get no traffic",
 		       a->cfg.nbuckets, a->cfg.cpus.n);
 		return -EINVAL;
 	}
-	if (!a->automatic && cs_cpus_check_online("--cpus", &a->cfg.cpus))
-		return -EINVAL;
 	fb.cpu[0] = a->cfg.params.fallback_cpu;
 	if (fb.cpu[0] != CS_FALLBACK_PASS &&
 	    cs_cpus_check_online("--fallback", &fb))
 		return -EINVAL;
-	if (strlen(a->ifname) >= IF_NAMESIZE ||
-	    !(a->ifindex = if_nametoindex(a->ifname))) {
-		cs_err("interface '%s' does not exist (see 'ip link')",
-		       a->ifname);
+	if (cs_iface_resolve(a->ifname, &a->ifindex))
 		return -ENODEV;
-	}
-	return 0;
+	return check_hw_hash(a);
 }
 
 /* IRQ affinities to the plan's RX CPUs, RPS off on IFACE's queues. */
 static int auto_changes(struct attach_args *a)
 {
-	const char *root = a->plan_opts.sysroot;
 	struct cs_plan *p = a->plan;
 	__u32 i;
 	int n = 0;
@@ -240,34 +267,27 @@ static int auto_changes(struct attach_args *a)
 	if (!a->changes)
 		return -ENOMEM;
 	for (i = 0; i < p->nirq; i++) {
-		struct cs_change *c = &a->changes[n];
-
-		c->kind = CS_SAVED_IRQ;
-		c->index = p->irq[i].irq;
-		cs_sys_path(c->path, sizeof(c->path), root,
-			    "/proc/irq/%u/smp_affinity_list", c->index);
-		if (cs_read_line(c->path, c->old, sizeof(c->old))) {
-			cs_err("%s: cannot read %s: %s", a->ifname, c->path,
-			       strerror(errno));
+		if (cs_irq_change(&p->root, p->irq[i].irq, p->irq[i].cpu,
+				  &a->changes[n]))
 			return -EIO;
-		}
-		snprintf(c->new, sizeof(c->new), "%u", p->irq[i].cpu);
 		n++;
 	}
-	n += cs_rps_changes(root, a->ifname, a->changes + n, CS_RXQ_MAX);
+	n += cs_rps_changes(&p->root, a->ifname, a->changes + n, CS_RXQ_MAX);
 	a->nchanges = n;
 	return 0;
 }
 
 static void auto_dry_run(const struct attach_args *a)
 {
-	char cpus[256];
+	char cpus[256], show[512];
 	int i;
 
 	cs_plan_print(stdout, a->plan, a->ifname);
 	for (i = 0; i < a->nchanges; i++)
 		printf("would write %s to %s (now %s)\n", a->changes[i].new,
-		       a->changes[i].path, a->changes[i].old);
+		       cs_change_show(&a->plan->root, &a->changes[i],
+				      a->ifname, show, sizeof(show)),
+		       a->changes[i].old);
 	cs_cpulist_format(&a->cfg.cpus, cpus, sizeof(cpus));
 	printf("would attach to %s: hash %s, %u buckets over CPUs %s, qsize %u; nothing was changed\n",
 	       a->ifname, cs_hash_mode_names[a->cfg.params.hash_mode],
@@ -288,8 +308,11 @@ static int attach_auto(struct attach_args *a)
 		return -ENOMEM;
 	a->plan_opts.ifname = a->ifname;
 	err = cs_plan_make(&a->plan_opts, a->plan);
-	if (err)
+	if (err) {
+		free(a->plan);
+		a->plan = NULL;
 		return err;
+	}
 	a->cfg.cpus = a->plan->targets;
 	if (!a->have_qsize)
 		a->cfg.qsize = a->plan->qsize;
@@ -303,7 +326,7 @@ static int attach_auto(struct attach_args *a)
 	err = auto_changes(a);
 	if (err)
 		return err;
-	pid = a->plan->nirq ? cs_irqbalance_pid(a->plan_opts.sysroot) : 0;
+	pid = a->plan->nirq ? cs_irqbalance_pid(&a->plan->root) : 0;
 	if (pid && !a->ignore_irqbalance && !a->dry_run) {
 		cs_err("irqbalance (pid %d) is running and would move the pinned interrupts again: stop it (systemctl stop irqbalance) or pass --ignore-irqbalance",
 		       pid);
@@ -318,27 +341,28 @@ static int attach_auto(struct attach_args *a)
 /* Save what --auto changes into a pinned map, then change it. */
 static int apply_auto(struct attach_args *a)
 {
-	char path[512];
+	char path[256];
 	int fd, err;
 
 	fd = cs_saved_create();
 	if (fd < 0)
 		return fd;
-	cs_pin_path(path, sizeof(path), a->ifname, CS_PIN_SAVED);
+	cs_pin_path(path, sizeof(path), &a->st, a->ifindex, CS_PIN_SAVED);
 	err = cs_saved_set_sysroot(fd, a->plan_opts.sysroot);
 	if (!err && bpf_obj_pin(fd, path)) {
 		err = -errno;
-		cs_err("cannot pin %s: %s", path, strerror(errno));
+		cs_err("cannot pin %s: %s", path, strerror(-err));
 	}
 	if (!err)
-		err = cs_changes_apply(fd, a->changes, a->nchanges);
+		err = cs_changes_apply(fd, &a->plan->root, a->ifname,
+				       a->changes, a->nchanges);
 	close(fd);
 	return err;
 }
 
 static void restore_auto(const struct attach_args *a)
 {
-	int fd = cs_pin_open(a->ifname, CS_PIN_SAVED);
+	int fd = cs_pin_open(&a->st, a->ifindex, CS_PIN_SAVED);
 
 	if (fd < 0)
 		return;
@@ -353,12 +377,14 @@ static void restore_auto(const struct attach_args *a)
 static int check_hook(const struct attach_args *a, __u32 *foreign)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	char dir[256];
 	int err;
 
 	*foreign = 0;
-	if (cs_pin_dir_exists(a->ifname)) {
-		cs_err("%s: cpusteer is already attached (%s/%s exists); run 'cpusteer detach %s' first",
-		       a->ifname, CS_PIN_ROOT, a->ifname, a->ifname);
+	if (cs_pin_dir_exists(&a->st, a->ifindex)) {
+		cs_pin_dir_path(dir, sizeof(dir), &a->st, a->ifindex);
+		cs_err("%s: cpusteer is already attached (%s exists); run 'cpusteer detach %s' first",
+		       a->ifname, dir, a->ifname);
 		return -EEXIST;
 	}
 	err = bpf_xdp_query(a->ifindex, 0, &q);
@@ -385,7 +411,10 @@ static __u32 xdp_flags(const struct attach_args *a)
 					     XDP_FLAGS_DRV_MODE;
 }
 
-/* --force: take the foreign program off; its fd lets us put it back. */
+/*
+ * --force: take the foreign program off; its fd lets us put it back, so
+ * without one nothing is taken off.
+ */
 static int evict_foreign(const struct attach_args *a, __u32 id, int *old_fd,
 			 __u32 *old_flags)
 {
@@ -393,33 +422,45 @@ static int evict_foreign(const struct attach_args *a, __u32 id, int *old_fd,
 	int err;
 
 	*old_fd = bpf_prog_get_fd_by_id(id);
-	bpf_xdp_query(a->ifindex, 0, &q);
+	if (*old_fd < 0) {
+		err = -errno;
+		cs_err("%s: cannot get hold of XDP program id %u (%s): without it a failed attach could not put it back, so it stays",
+		       a->ifname, id, strerror(-err));
+		return err;
+	}
+	err = bpf_xdp_query(a->ifindex, 0, &q);
+	if (err) {
+		cs_err("%s: cannot query its XDP programs: %s", a->ifname,
+		       strerror(-err));
+		goto err_close;
+	}
 	*old_flags = q.attach_mode == XDP_ATTACHED_SKB ? XDP_FLAGS_SKB_MODE :
 							 XDP_FLAGS_DRV_MODE;
 	err = bpf_xdp_detach(a->ifindex, *old_flags, NULL);
-	if (err) {
-		cs_err("%s: cannot remove XDP program id %u: %s (a bpf_link owned by another tool cannot be replaced; detach it with that tool)",
-		       a->ifname, id, strerror(-err));
-		if (*old_fd >= 0)
-			close(*old_fd);
-		*old_fd = -1;
-	}
+	if (!err)
+		return 0;
+	cs_err("%s: cannot remove XDP program id %u: %s (a bpf_link owned by another tool cannot be replaced; detach it with that tool)",
+	       a->ifname, id, strerror(-err));
+err_close:
+	close(*old_fd);
+	*old_fd = -1;
 	return err;
 }
 
-static int pin_maps(struct cpusteer_bpf *skel, const char *ifname)
+static int pin_maps(struct cpusteer_bpf *skel, const struct attach_args *a)
 {
 	struct { struct bpf_map *map; enum cs_pin pin; } maps[] = {
 		{ skel->maps.cs_cpu_map, CS_PIN_CPU_MAP },
 		{ skel->maps.cs_table, CS_PIN_TABLE },
 		{ skel->maps.cs_stats, CS_PIN_STATS },
 	};
-	char path[512];
+	char path[256];
 	size_t i;
 	int err;
 
 	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		cs_pin_path(path, sizeof(path), ifname, maps[i].pin);
+		cs_pin_path(path, sizeof(path), &a->st, a->ifindex,
+			    maps[i].pin);
 		err = bpf_map__pin(maps[i].map, path);
 		if (err) {
 			cs_err("cannot pin %s: %s", path, strerror(-err));
@@ -429,18 +470,18 @@ static int pin_maps(struct cpusteer_bpf *skel, const char *ifname)
 	return 0;
 }
 
-static int pin_tracing(struct cpusteer_bpf *skel, const char *ifname)
+static int pin_tracing(struct cpusteer_bpf *skel, const struct attach_args *a)
 {
 	static const enum cs_pin pins[CS_TRACE_LINKS] = {
 		CS_PIN_TRACE_ENQUEUE, CS_PIN_TRACE_REDIRECT_ERR,
 	};
 	struct bpf_link *links[CS_TRACE_LINKS];
-	char path[512];
+	char path[256];
 	int i, err;
 
 	err = cs_steer_attach_tracing(skel, links);
 	for (i = 0; i < CS_TRACE_LINKS; i++) {
-		cs_pin_path(path, sizeof(path), ifname, pins[i]);
+		cs_pin_path(path, sizeof(path), &a->st, a->ifindex, pins[i]);
 		if (!err && (err = bpf_link__pin(links[i], path)))
 			cs_err("cannot pin %s: %s", path, strerror(-err));
 		bpf_link__destroy(links[i]);	/* a pin holds it now */
@@ -448,10 +489,22 @@ static int pin_tracing(struct cpusteer_bpf *skel, const char *ifname)
 	return err;
 }
 
+static int pin_meta(const struct attach_args *a)
+{
+	struct cs_pin_meta m = {
+		.ifindex = a->ifindex,
+		.netns = a->st.netns,
+		.attached = time(NULL),
+	};
+
+	snprintf(m.ifname, sizeof(m.ifname), "%s", a->ifname);
+	return cs_meta_pin(&a->st, &m);
+}
+
 static int attach_xdp(struct cpusteer_bpf *skel, const struct attach_args *a)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = xdp_flags(a));
-	char path[512];
+	char path[256];
 	int fd, err;
 
 	fd = bpf_link_create(bpf_program__fd(cs_steer_prog(skel,
@@ -460,15 +513,17 @@ static int attach_xdp(struct cpusteer_bpf *skel, const struct attach_args *a)
 	if (fd < 0) {
 		err = -errno;
 		if (err == -EOPNOTSUPP || err == -EINVAL)
-			cs_err("%s: %s XDP attach refused (%s); the driver may lack native XDP: try --xdp-mode skb",
-			       a->ifname, xdp_mode_names[a->xdp_mode],
-			       strerror(-err));
+			cs_err("%s: %s XDP attach refused (%s)%s", a->ifname,
+			       xdp_mode_names[a->xdp_mode], strerror(-err),
+			       a->xdp_mode == XDP_MODE_NATIVE ?
+			       "; the driver may lack native XDP: try --xdp-mode skb" :
+			       "");
 		else
 			cs_err("%s: XDP attach failed: %s", a->ifname,
 			       strerror(-err));
 		return err;
 	}
-	cs_pin_path(path, sizeof(path), a->ifname, CS_PIN_LINK);
+	cs_pin_path(path, sizeof(path), &a->st, a->ifindex, CS_PIN_LINK);
 	err = bpf_obj_pin(fd, path) ? -errno : 0;
 	if (err)
 		cs_err("cannot pin %s: %s", path, strerror(-err));
@@ -479,27 +534,28 @@ static int attach_xdp(struct cpusteer_bpf *skel, const struct attach_args *a)
 static void print_summary(const struct attach_args *a)
 {
 	const struct cs_steer_cfg *cfg = &a->cfg;
-	char cpus[256], fb[32] = "pass";
+	char cpus[256], fb[32] = "pass", dir[256];
 
 	cs_cpulist_format(&cfg->cpus, cpus, sizeof(cpus));
 	if (cfg->params.fallback_cpu != CS_FALLBACK_PASS)
 		snprintf(fb, sizeof(fb), "cpu:%u", cfg->params.fallback_cpu);
-	printf("cpusteer: attached to %s (%s XDP): hash %s, %u buckets over CPUs %s, qsize %u, stage2 %s, fallback %s; pinned in %s/%s\n",
+	cs_pin_dir_path(dir, sizeof(dir), &a->st, a->ifindex);
+	printf("cpusteer: attached to %s (%s XDP): hash %s, %u buckets over CPUs %s, qsize %u, stage2 %s, fallback %s; pinned in %s\n",
 	       a->ifname, xdp_mode_names[a->xdp_mode],
 	       cs_hash_mode_names[cfg->params.hash_mode], cfg->nbuckets, cpus,
-	       cfg->qsize, cs_stage2_names[cfg->stage2], fb, CS_PIN_ROOT,
-	       a->ifname);
+	       cfg->qsize, cs_stage2_names[cfg->stage2], fb, dir);
 }
 
-static int attach_run(struct attach_args *a)
+/*
+ * Under the state lock: the hook is checked, the dataplane loaded and
+ * pinned, and the link attached last. Any failure unwinds all of it.
+ */
+static int attach_locked(struct attach_args *a)
 {
 	struct cpusteer_bpf *skel = NULL;
 	int old_fd = -1, err;
 	__u32 foreign, old_flags = 0;
 
-	err = cs_bpffs_ensure();
-	if (err)
-		return err;
 	err = check_hook(a, &foreign);
 	if (err)
 		return err;
@@ -510,12 +566,14 @@ static int attach_run(struct attach_args *a)
 	err = cs_steer_load(&a->cfg, &skel);
 	if (err)
 		return err;
-	err = cs_pin_dir_create(a->ifname);
+	err = cs_pin_dir_create(&a->st, a->ifindex);
 	if (err)
 		goto err_destroy;
-	err = pin_maps(skel, a->ifname);
+	err = pin_meta(a);
 	if (!err)
-		err = pin_tracing(skel, a->ifname);
+		err = pin_maps(skel, a);
+	if (!err)
+		err = pin_tracing(skel, a);
 	if (!err && a->automatic)
 		err = apply_auto(a);
 	if (!err && foreign)
@@ -540,19 +598,46 @@ err_restore:
 err_unpin:
 	if (a->automatic)
 		restore_auto(a);
-	cs_pins_remove(a->ifname);
+	cs_pins_remove(&a->st, a->ifindex);
 err_destroy:
 	cpusteer_bpf__destroy(skel);
 	return err;
 }
 
+static int attach_run(struct attach_args *a)
+{
+	int err;
+
+	err = cs_state_open(CS_STATE_CREATE, &a->st);
+	if (err)
+		return err;
+	err = attach_locked(a);
+	cs_state_close(&a->st);
+	return err;
+}
+
+/* What a real attach would refuse, refused now; nothing is locked long. */
+static int dry_run_check(struct attach_args *a)
+{
+	__u32 foreign;
+	int err;
+
+	err = cs_state_open(CS_STATE_READ, &a->st);
+	if (err)
+		return err;
+	err = check_hook(a, &foreign);
+	cs_state_close(&a->st);
+	return err;
+}
+
 int cmd_attach(int argc, char **argv)
 {
-	struct attach_args a = {};
+	struct attach_args a = { .st.root_fd = -1 };
 	int err, rc = CS_EXIT_OK;
 
-	if (attach_parse(argc, argv, &a))
-		return CS_EXIT_USAGE;
+	err = attach_parse(argc, argv, &a);
+	if (err)
+		return err == 1 ? CS_EXIT_OK : CS_EXIT_USAGE;
 	if (cs_require_root())
 		return CS_EXIT_FAIL;
 	if (a.automatic) {
@@ -562,14 +647,10 @@ int cmd_attach(int argc, char **argv)
 			goto out;
 		}
 		if (a.dry_run) {
-			__u32 foreign;
-
-			/* What a real attach would refuse, refused now. */
-			if (check_hook(&a, &foreign)) {
+			if (dry_run_check(&a))
 				rc = CS_EXIT_FAIL;
-				goto out;
-			}
-			auto_dry_run(&a);
+			else
+				auto_dry_run(&a);
 			goto out;
 		}
 	}

@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "attachment.h"
+#include "iface.h"
 #include "commands.h"
 #include "cpusteer.h"
 #include "cpusteer.skel.h"
@@ -125,7 +126,7 @@ static int classify_parse(int argc, char **argv, struct classify_args *a)
 			break;
 		case CS_OPT_HELP:
 			cs_usage(stdout, &cs_cmd_classify);
-			exit(CS_EXIT_OK);
+			return 1;	/* --help: done */
 		default:
 			err = cs_parse_tunnel_opt(c, optarg, cfg);
 			if (err > 0)
@@ -159,7 +160,29 @@ static int classify_parse(int argc, char **argv, struct classify_args *a)
 	}
 	if (a->have_cpus && cs_cpus_check_online("--cpus", &cfg->cpus))
 		return -EINVAL;
+	if (a->ifname && cs_ifname_check("IFACE", a->ifname))
+		return -EINVAL;
 	return 0;
+}
+
+/* The live attachment on IFACE; -ENODEV if there is no such interface. */
+static int classify_open(const char *ifname, struct cs_attachment *att)
+{
+	struct cs_state st;
+	__u32 ifindex;
+	int err;
+
+	err = cs_state_open(CS_STATE_READ, &st);
+	if (err)
+		return err;
+	err = cs_attachment_find(&st, ifname, &ifindex);
+	if (!err) {
+		err = cs_attachment_open(&st, ifindex, att);
+		if (err)
+			cs_err("%s", att->error);
+	}
+	cs_state_close(&st);
+	return err;
 }
 
 /* Load our recording copy: from the live attachment, or from options. */
@@ -170,9 +193,7 @@ static int classify_load(struct classify_args *a, struct cpusteer_bpf **skel)
 	int err;
 
 	if (a->ifname) {
-		if (cs_bpffs_ensure())
-			return -ENOENT;
-		err = cs_attachment_open(a->ifname, &att);
+		err = classify_open(a->ifname, &att);
 		if (err)
 			return err;
 		cfg->params = att.params;
@@ -216,8 +237,13 @@ static int classify_frame(struct cpusteer_bpf *skel, const __u8 *pkt,
 	struct json_object *o;
 	__u32 zero = 0, v;
 	bool hashed, to_cpu;
+	int err;
 
-	bpf_map_update_elem(rec_fd, &zero, &rec, BPF_ANY);
+	if (bpf_map_update_elem(rec_fd, &zero, &rec, BPF_ANY)) {
+		err = -errno;
+		cs_err("cannot reset the decision record: %s", strerror(-err));
+		return err;
+	}
 	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.cs_steer),
 				   &opts)) {
 		cs_warn("frame %llu (%u bytes) could not be run: %s (XDP needs at least a 14-byte Ethernet header)",
@@ -225,7 +251,11 @@ static int classify_frame(struct cpusteer_bpf *skel, const __u8 *pkt,
 		t->not_run++;
 		return 0;
 	}
-	bpf_map_lookup_elem(rec_fd, &zero, &rec);
+	if (bpf_map_lookup_elem(rec_fd, &zero, &rec)) {
+		err = -errno;
+		cs_err("cannot read the decision record: %s", strerror(-err));
+		return err;
+	}
 	v = opts.retval <= XDP_REDIRECT ? opts.retval : XDP_ABORTED;
 	hashed = rec.bucket != CS_NO_BUCKET && rec.reason == CS_REASON_HASHED;
 	to_cpu = v == XDP_REDIRECT && rec.cpu < CS_MAX_CPUS;
@@ -286,10 +316,14 @@ static int classify_pcap(struct classify_args *a, struct cs_pcap *p,
 	const __u8 *pkt;
 	__u64 index = 0;
 	__u32 len;
-	int rc;
+	int rc, err;
 
-	while ((rc = cs_pcap_next(p, &pkt, &len)) == 1)
-		classify_frame(skel, pkt, len, index++, &t, a->summary_only);
+	while ((rc = cs_pcap_next(p, &pkt, &len)) == 1) {
+		err = classify_frame(skel, pkt, len, index++, &t,
+				     a->summary_only);
+		if (err)
+			return err;
+	}
 	fflush(stdout);
 	print_summary(out, &t);
 	if (!a->ifname && !a->have_key)
@@ -306,8 +340,9 @@ int cmd_classify(int argc, char **argv)
 	struct cs_pcap *p;
 	int err;
 
-	if (classify_parse(argc, argv, &a))
-		return CS_EXIT_USAGE;
+	err = classify_parse(argc, argv, &a);
+	if (err)
+		return err == 1 ? CS_EXIT_OK : CS_EXIT_USAGE;
 	if (cs_require_root())
 		return CS_EXIT_FAIL;
 	/* A pcap we cannot read is found before anything is loaded. */
@@ -319,5 +354,6 @@ int cmd_classify(int argc, char **argv)
 		cpusteer_bpf__destroy(skel);
 	}
 	cs_pcap_close(p);
-	return err ? CS_EXIT_FAIL : CS_EXIT_OK;
+	return err == -ENODEV ? CS_EXIT_USAGE :
+	       err ? CS_EXIT_FAIL : CS_EXIT_OK;
 }

@@ -9,7 +9,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "attachment.h"
 #include "commands.h"
+#include "iface.h"
 #include "irq.h"
 #include "log.h"
 #include "pins.h"
@@ -18,7 +20,7 @@ enum { OPT_FORCE = 256 };
 
 static const struct cs_option detach_opts[] = {
 	{ "force", no_argument, OPT_FORCE, NULL,
-	  "remove the pins even if they steer IFACE of another namespace" },
+	  "detach even if the device moved to another network namespace" },
 	{ "help", no_argument, CS_OPT_HELP, NULL, "show this help" },
 	{}
 };
@@ -29,49 +31,33 @@ const struct cs_command cs_cmd_detach = {
 	.synopsis = "IFACE [--force]",
 	.summary = "Stop steering on IFACE and remove its pins.",
 	.details =
-"Detaches the XDP link even if another process still holds it open, then\n"
-"removes " CS_PIN_ROOT "/IFACE. Works on a half-removed attachment too\n"
-"(an interface that was deleted, a pin that is missing). Pins are named by\n"
-"interface only: if they steer an interface of that name in another network\n"
-"namespace, detach refuses unless --force.\n",
+"Detaches the XDP link even if another process still holds it open, puts\n"
+"back what attach --auto changed, then removes IFACE's pin directory\n"
+"under " CS_PIN_ROOT ". Works on a half-removed attachment too: an\n"
+"interface that was deleted (name it as it was named at attach), a pin that\n"
+"is missing. Only the pins cpusteer makes are removed. If the device was\n"
+"moved to another network namespace, detach refuses unless --force.\n",
 	.opts = detach_opts,
 };
 
-/*
- * Is the pinned link steering IFACE of this network namespace? A live link
- * on an ifindex that is not ours here belongs to a same-named interface in
- * another namespace, which a detach from here must not tear down.
- */
-static bool link_is_elsewhere(int link_fd, const char *ifname)
+static int detach_locked(const struct cs_state *st, const char *name,
+			 bool force)
 {
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info);
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-
-	if (bpf_obj_get_info_by_fd(link_fd, &info, &len) || !info.xdp.ifindex)
-		return false;	/* unreadable or defunct: nothing to protect */
-	if (if_nametoindex(ifname) != info.xdp.ifindex ||
-	    bpf_xdp_query(info.xdp.ifindex, 0, &q))
-		return true;
-	return q.prog_id != info.prog_id && q.drv_prog_id != info.prog_id &&
-	       q.skb_prog_id != info.prog_id;
-}
-
-static int detach_run(const char *ifname, bool force)
-{
+	enum cs_link_state where = CS_LINK_GONE;
+	char now[IF_NAMESIZE];
+	const char *ifname = NULL;
+	__u32 ifindex;
 	int fd, err;
 
-	if (cs_bpffs_ensure())
-		return -ENOENT;
-	if (strlen(ifname) >= IF_NAMESIZE || !cs_pin_dir_exists(ifname)) {
-		cs_err("%s: cpusteer is not attached there (no %s/%s); 'cpusteer status' lists attachments",
-		       ifname, CS_PIN_ROOT, ifname);
-		return -ENOENT;
-	}
-	fd = cs_pin_open(ifname, CS_PIN_LINK);
-	if (fd >= 0 && !force && link_is_elsewhere(fd, ifname)) {
-		cs_err("%s: the pinned link steers an interface named %s in another network namespace; run detach there (nsenter --net=...), or pass --force",
-		       ifname, ifname);
+	err = cs_attachment_find(st, name, &ifindex);
+	if (err)
+		return err;
+	fd = cs_pin_open(st, ifindex, CS_PIN_LINK);
+	if (fd >= 0)
+		where = cs_link_state(fd, ifindex);
+	if (where == CS_LINK_ELSEWHERE && !force) {
+		cs_err("%s: the pinned link steers a device that has moved to another network namespace; detach it there or pass --force",
+		       name);
 		close(fd);
 		return -EBUSY;
 	}
@@ -80,28 +66,46 @@ static int detach_run(const char *ifname, bool force)
 		 * the program attached after the pins are gone.
 		 */
 		if (bpf_link_detach(fd) && errno != ENOLINK && errno != EINVAL)
-			cs_warn("%s: detaching the XDP link: %s", ifname,
+			cs_warn("%s: detaching the XDP link: %s", name,
 				strerror(errno));
 		close(fd);
 	}
+	if (where == CS_LINK_HERE && if_indextoname(ifindex, now))
+		ifname = now;
 	/* attach --auto: put IRQ affinities and RPS masks back first. */
-	fd = cs_pin_open(ifname, CS_PIN_SAVED);
+	fd = cs_pin_open(st, ifindex, CS_PIN_SAVED);
 	if (fd >= 0) {
 		if (cs_saved_restore(fd, ifname))
 			cs_warn("%s: some interrupt or RPS settings could not be restored (see above)",
-				ifname);
+				name);
 		close(fd);
 	}
-	err = cs_pins_remove(ifname);
-	if (!err)
-		printf("cpusteer: detached from %s\n", ifname);
+	err = cs_pins_remove(st, ifindex);
+	if (err)
+		cs_err("%s: steering stopped, but its pin directory is still there (see above)",
+		       name);
+	else
+		printf("cpusteer: detached from %s\n", ifname ? ifname : name);
+	return err;
+}
+
+static int detach_run(const char *name, bool force)
+{
+	struct cs_state st;
+	int err;
+
+	err = cs_state_open(CS_STATE_MODIFY, &st);
+	if (err)
+		return err;
+	err = detach_locked(&st, name, force);
+	cs_state_close(&st);
 	return err;
 }
 
 int cmd_detach(int argc, char **argv)
 {
 	bool force = false;
-	int c;
+	int c, err;
 
 	while ((c = cs_getopt(argc, argv, &cs_cmd_detach)) != -1) {
 		if (c == OPT_FORCE) {
@@ -118,7 +122,11 @@ int cmd_detach(int argc, char **argv)
 		cs_err("give exactly one interface: cpusteer detach IFACE");
 		return CS_EXIT_USAGE;
 	}
+	if (cs_ifname_check("IFACE", argv[optind]))
+		return CS_EXIT_USAGE;
 	if (cs_require_root())
 		return CS_EXIT_FAIL;
-	return detach_run(argv[optind], force) ? CS_EXIT_FAIL : CS_EXIT_OK;
+	err = detach_run(argv[optind], force);
+	return err == -ENODEV ? CS_EXIT_USAGE :
+	       err ? CS_EXIT_FAIL : CS_EXIT_OK;
 }

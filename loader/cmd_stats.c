@@ -10,6 +10,7 @@
 
 #include "attachment.h"
 #include "commands.h"
+#include "iface.h"
 #include "log.h"
 #include "pins.h"
 #include "stats.h"
@@ -39,15 +40,16 @@ const struct cs_command cs_cmd_stats = {
 "Per target CPU: frames redirected to it by stage 1 (on the RX CPUs), frames\n"
 "stage 2 ran for on it, and frames dropped because its ring was full. Then\n"
 "every counted reason. Rates are per second over the interval; totals are\n"
-"since attach.\n",
+"since attach. A broken attachment is reported and the others are shown;\n"
+"an attachment that is detached while watched is reported and no longer\n"
+"shown, and stats ends when none is left. Either makes the exit status 1.\n",
 	.opts = stats_opts,
 };
-
-#define CS_MAX_WATCHED	64
 
 struct watched {
 	struct cs_attachment a;
 	struct cs_snapshot prev, cur;
+	bool gone;		/* detached (or re-attached) since */
 };
 
 static volatile sig_atomic_t stop;
@@ -179,24 +181,66 @@ static void sleep_for(double s)
 		;
 }
 
+/* Said once, on stderr and as a JSON line: @w is not watched any more. */
+static void report_lost(struct watched *w, const char *why)
+{
+	struct json_object *o;
+
+	cs_err_text("%s", why);
+	if (cs_json) {
+		o = json_object_new_object();
+		json_object_object_add(o, "ifname",
+				       json_object_new_string(w->a.ifname));
+		json_object_object_add(o, "error", json_object_new_string(why));
+		printf("%s\n", json_object_to_json_string_ext(o,
+				JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	}
+	w->gone = true;
+}
+
+/* Read @w again; false once its attachment has gone. */
+static bool watch_read(struct watched *w)
+{
+	char why[512];
+
+	if (!cs_attachment_alive(&w->a)) {
+		snprintf(why, sizeof(why),
+			 "%s: cpusteer was detached (or attached anew) there: no longer shown; run stats again for a new attachment",
+			 w->a.ifname);
+		report_lost(w, why);
+		return false;
+	}
+	cs_err_capture(why, sizeof(why));
+	if (cs_snapshot_read(w->a.stats_fd, w->a.table_fd, w->a.nbuckets,
+			     &w->cur)) {
+		cs_err_release();
+		report_lost(w, why);
+		return false;
+	}
+	cs_err_release();
+	return true;
+}
+
 static int stats_loop(struct watched *w, int n, double interval, __u32 count)
 {
 	__u32 done = 0;
-	int i;
+	int i, live = 0;
 
 	for (i = 0; i < n; i++)
-		if (cs_snapshot_read(w[i].a.stats_fd, w[i].a.table_fd,
-					     w[i].a.nbuckets, &w[i].cur))
-			return -EIO;
-	while (!stop && (!count || done < count)) {
+		live += watch_read(&w[i]);
+	while (live && !stop && (!count || done < count)) {
 		sleep_for(interval);
 		if (stop)
 			break;
 		for (i = 0; i < n; i++) {
+			if (w[i].gone)
+				continue;
 			w[i].prev = w[i].cur;
-			if (cs_snapshot_read(w[i].a.stats_fd, w[i].a.table_fd,
-					     w[i].a.nbuckets, &w[i].cur))
-				return -EIO;
+			if (!watch_read(&w[i])) {
+				live--;
+				continue;
+			}
 			if (cs_json)
 				report_json(&w[i], w[i].cur.time - w[i].prev.time);
 			else
@@ -205,44 +249,70 @@ static int stats_loop(struct watched *w, int n, double interval, __u32 count)
 		fflush(stdout);
 		done++;
 	}
+	for (i = 0; i < n; i++)
+		if (w[i].gone)
+			return -ENOENT;
 	return 0;
+}
+
+/* Every attachment (or @only) opened; broken ones reported, skipped. */
+static int stats_open(const char *only, struct watched *w, int *opened,
+		      int *broken)
+{
+	static __u32 idx[CS_MAX_ATTACHMENTS];
+	struct cs_state st;
+	int i, n = 1, err;
+
+	*opened = *broken = 0;
+	err = cs_state_open(CS_STATE_READ, &st);
+	if (err)
+		return err;
+	if (only)
+		err = cs_attachment_find(&st, only, &idx[0]);
+	else
+		n = cs_pin_dirs(&st, idx, CS_MAX_ATTACHMENTS);
+	if (!err && !n) {
+		cs_err("cpusteer is not attached to any interface in this network namespace: nothing to show ('cpusteer attach --help')");
+		err = -ENOENT;
+	}
+	for (i = 0; !err && i < n; i++) {
+		if (!cs_attachment_open(&st, idx[i], &w[*opened].a)) {
+			(*opened)++;
+			continue;
+		}
+		report_lost(&w[*opened], w[*opened].a.error);
+		w[*opened].gone = false;
+		(*broken)++;
+	}
+	cs_state_close(&st);	/* the fds stay good without the lock */
+	return err;
 }
 
 static int stats_run(const char *only, double interval, __u32 count)
 {
-	static char names[CS_MAX_WATCHED][IF_NAMESIZE];
 	struct watched *w;
-	int i, n, opened = 0, err = 0;
+	int i, opened, broken, err;
 
-	n = cs_attachment_select(only, names, CS_MAX_WATCHED);
-	if (n <= 0) {
-		cs_err("cpusteer is not attached to any interface: nothing to show ('cpusteer attach --help')");
-		return -ENOENT;
-	}
-	w = calloc(n, sizeof(*w));
+	w = calloc(only ? 1 : CS_MAX_ATTACHMENTS, sizeof(*w));
 	if (!w)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		err = cs_attachment_open(names[i], &w[opened].a);
-		if (err)
-			goto out;
-		opened++;
+	err = stats_open(only, w, &opened, &broken);
+	if (!err && opened) {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		err = stats_loop(w, opened, interval, count);
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	err = stats_loop(w, opened, interval, count);
-out:
 	for (i = 0; i < opened; i++)
 		cs_attachment_close(&w[i].a);
 	free(w);
-	return err;
+	return err ? err : broken ? -EIO : 0;
 }
 
 int cmd_stats(int argc, char **argv)
 {
 	double interval = 1.0;
 	__u32 count = 0;
-	int c;
+	int c, err;
 
 	while ((c = cs_getopt(argc, argv, &cs_cmd_stats)) != -1) {
 		switch (c) {
@@ -270,8 +340,11 @@ int cmd_stats(int argc, char **argv)
 		cs_err("at most one interface: cpusteer stats [IFACE]");
 		return CS_EXIT_USAGE;
 	}
-	if (cs_require_root() || cs_bpffs_ensure())
+	if (optind < argc && cs_ifname_check("IFACE", argv[optind]))
+		return CS_EXIT_USAGE;
+	if (cs_require_root())
 		return CS_EXIT_FAIL;
-	return stats_run(optind < argc ? argv[optind] : NULL, interval,
-			 count) ? CS_EXIT_FAIL : CS_EXIT_OK;
+	err = stats_run(optind < argc ? argv[optind] : NULL, interval, count);
+	return err == -ENODEV ? CS_EXIT_USAGE :
+	       err ? CS_EXIT_FAIL : CS_EXIT_OK;
 }

@@ -9,6 +9,7 @@
 
 #include "attachment.h"
 #include "commands.h"
+#include "iface.h"
 #include "log.h"
 #include "pins.h"
 
@@ -24,12 +25,13 @@ const struct cs_command cs_cmd_status = {
 	.synopsis = "[IFACE] [--json]",
 	.summary = "Show where cpusteer is attached and how it steers.",
 	.details =
-"Everything shown is read back from the pinned objects and the kernel.\n"
-"The key is the attachment's hash key; 'cpusteer classify --key' takes it.\n",
+"Everything shown is read back from the pinned objects and the kernel, for\n"
+"the interfaces of this network namespace, by their current names. The key\n"
+"is the attachment's hash key; 'cpusteer classify --key' takes it. A broken\n"
+"attachment (pins missing after a kill, say) is reported, the others are\n"
+"still shown, and the exit status is 1. Nothing is mounted or changed.\n",
 	.opts = status_opts,
 };
-
-#define CS_MAX_ATTACHMENTS	256
 
 static void fallback_str(__u32 cpu, char *buf, size_t len)
 {
@@ -53,6 +55,8 @@ static struct json_object *status_json(const struct cs_attachment *a)
 		 (uint64_t)a->params.key[0], (uint64_t)a->params.key[1]);
 	json_object_object_add(o, "ifname", json_object_new_string(a->ifname));
 	json_object_object_add(o, "ifindex", json_object_new_int(a->ifindex));
+	json_object_object_add(o, "ifname_at_attach", a->meta.ifname[0] ?
+			       json_object_new_string(a->meta.ifname) : NULL);
 	json_object_object_add(o, "xdp_mode",
 			       json_object_new_string(a->xdp_mode));
 	json_object_object_add(o, "link_id", json_object_new_int(a->link_id));
@@ -72,7 +76,7 @@ static struct json_object *status_json(const struct cs_attachment *a)
 	return o;
 }
 
-static void status_print(const struct cs_attachment *a)
+static void status_print(const struct cs_attachment *a, const char *pin_dir)
 {
 	struct json_object *o = status_json(a);
 	char cpus[256];
@@ -85,43 +89,85 @@ static void status_print(const struct cs_attachment *a)
 	       S("hash"), a->params.hash_mode & CS_HASH_F_HW ?
 	       " (the NIC's RSS hash; l4-sym for frames without one)" : "",
 	       a->nbuckets, cpus, a->qsize, S("stage2"), S("fallback"));
-	printf("  tunnels %s; key %s, pins %s/%s\n", S("tunnel"), S("key"),
-	       CS_PIN_ROOT, a->ifname);
+	printf("  tunnels %s; key %s, pins %s\n", S("tunnel"), S("key"),
+	       pin_dir);
+	if (a->link_state == CS_LINK_HERE && a->meta.ifname[0] &&
+	    strcmp(a->meta.ifname, a->ifname))
+		printf("  attached as %s, renamed since\n", a->meta.ifname);
+	if (a->link_state == CS_LINK_GONE)
+		printf("  the interface is gone: 'cpusteer detach %s' removes what is left\n",
+		       a->ifname);
 #undef S
 	json_object_put(o);
 }
 
-static int status_run(const char *only)
+/* A broken attachment: said on stderr, and in its place in the JSON. */
+static struct json_object *broken_json(const struct cs_attachment *a)
 {
-	static char names[CS_MAX_ATTACHMENTS][IF_NAMESIZE];
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "ifname", json_object_new_string(a->ifname));
+	json_object_object_add(o, "ifindex", json_object_new_int(a->ifindex));
+	json_object_object_add(o, "error", json_object_new_string(a->error));
+	return o;
+}
+
+static int status_list(const struct cs_state *st, const __u32 *idx, int n)
+{
 	struct json_object *arr = json_object_new_array();
 	struct cs_attachment a;
-	int i, n, err = 0;
+	char dir[256];
+	int i, others, bad = 0;
 
-	n = cs_attachment_select(only, names, CS_MAX_ATTACHMENTS);
 	for (i = 0; i < n; i++) {
-		if (cs_attachment_open(names[i], &a)) {
-			err = -ENOENT;
+		cs_pin_dir_path(dir, sizeof(dir), st, idx[i]);
+		if (cs_attachment_open(st, idx[i], &a)) {
+			cs_err_text("%s", a.error);
+			json_object_array_add(arr, broken_json(&a));
+			bad++;
 			continue;
 		}
 		if (cs_json)
 			json_object_array_add(arr, status_json(&a));
 		else
-			status_print(&a);
+			status_print(&a, dir);
 		cs_attachment_close(&a);
 	}
-	if (cs_json && !(only && err))
+	if (cs_json)
 		printf("%s\n", json_object_to_json_string_ext(arr,
 				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-	else if (!cs_json && !n)
-		printf("cpusteer is not attached to any interface\n");
 	json_object_put(arr);
+	others = cs_pin_dirs_elsewhere(st);
+	if (!cs_json && !n)
+		printf("cpusteer is not attached to any interface in this network namespace\n");
+	if (!cs_json && others)
+		printf("(%d more attachment%s in other network namespaces: run 'cpusteer status' there)\n",
+		       others, others == 1 ? "" : "s");
+	return bad ? -EIO : 0;
+}
+
+static int status_run(const char *only)
+{
+	static __u32 idx[CS_MAX_ATTACHMENTS];
+	struct cs_state st;
+	int n = 1, err;
+
+	err = cs_state_open(CS_STATE_READ, &st);
+	if (err)
+		return err;
+	if (only)
+		err = cs_attachment_find(&st, only, &idx[0]);
+	else
+		n = cs_pin_dirs(&st, idx, CS_MAX_ATTACHMENTS);
+	if (!err)
+		err = status_list(&st, idx, n);
+	cs_state_close(&st);
 	return err;
 }
 
 int cmd_status(int argc, char **argv)
 {
-	int c;
+	int c, err;
 
 	while ((c = cs_getopt(argc, argv, &cs_cmd_status)) != -1) {
 		switch (c) {
@@ -139,8 +185,11 @@ int cmd_status(int argc, char **argv)
 		cs_err("at most one interface: cpusteer status [IFACE]");
 		return CS_EXIT_USAGE;
 	}
-	if (cs_require_root() || cs_bpffs_ensure())
+	if (optind < argc && cs_ifname_check("IFACE", argv[optind]))
+		return CS_EXIT_USAGE;
+	if (cs_require_root())
 		return CS_EXIT_FAIL;
-	return status_run(optind < argc ? argv[optind] : NULL) ?
-	       CS_EXIT_FAIL : CS_EXIT_OK;
+	err = status_run(optind < argc ? argv[optind] : NULL);
+	return err == -ENODEV ? CS_EXIT_USAGE :
+	       err ? CS_EXIT_FAIL : CS_EXIT_OK;
 }

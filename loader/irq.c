@@ -2,59 +2,13 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <bpf/bpf.h>
 
 #include "irq.h"
 #include "log.h"
-
-const char *cs_sys_path(char *buf, size_t len, const char *sysroot,
-			const char *fmt, ...)
-{
-	size_t off = 0;
-	va_list ap;
-
-	if (sysroot)
-		off = snprintf(buf, len, "%s", sysroot);
-	va_start(ap, fmt);
-	vsnprintf(buf + off, len - off, fmt, ap);
-	va_end(ap);
-	return buf;
-}
-
-int cs_read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, len, f))
-		err = -EIO;
-	else
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-	return err;
-}
-
-int cs_write_line(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	int err = 0;
-
-	if (!f)
-		return -errno;
-	if (fprintf(f, "%s\n", val) < 0)
-		err = -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	return err;
-}
 
 /*
  * Is this interrupt one of the NIC's receive queues, and which? Naming by
@@ -82,14 +36,14 @@ static bool irq_is_rx_queue(const char *name, __u32 *queue)
 }
 
 /* The last field of IRQ @irq's line in /proc/interrupts: its name. */
-static int irq_name(const char *sysroot, __u32 irq, char *name, size_t len)
+static int irq_name(const struct cs_sysroot *r, __u32 irq, char *name,
+		    size_t len)
 {
-	char path[512], line[4096], *tok, *last = NULL, *save;
-	FILE *f;
+	char line[4096], *tok, *last = NULL, *save;
 	int err = -ENOENT;
+	FILE *f;
 
-	f = fopen(cs_sys_path(path, sizeof(path), sysroot, "/proc/interrupts"),
-		  "r");
+	f = cs_sysroot_fopen(r, CS_PROC, "interrupts");
 	if (!f)
 		return -errno;
 	while (err && fgets(line, sizeof(line), f)) {
@@ -118,77 +72,74 @@ static int irq_cmp(const void *a, const void *b)
 	       (x->irq < y->irq ? -1 : x->irq > y->irq);
 }
 
-int cs_nic_irqs(const char *sysroot, const char *ifname,
+int cs_nic_irqs(const struct cs_sysroot *r, const char *ifname,
 		struct cs_nic_irqs *out)
 {
-	char dev[512], dir[600];
+	char rel[128];
 	struct dirent *de;
-	struct stat st;
 	DIR *d;
 
 	memset(out, 0, sizeof(*out));
-	cs_sys_path(dev, sizeof(dev), sysroot, "/sys/class/net/%s/device",
-		    ifname);
-	out->has_device = !stat(dev, &st);
+	snprintf(rel, sizeof(rel), "class/net/%s/device", ifname);
+	out->has_device = cs_sysroot_exists(r, CS_SYS, rel);
 	if (!out->has_device)
 		return 0;
 	/* virtio_net: the queues' MSI-X vectors are the PCI parent's. */
-	snprintf(dir, sizeof(dir), "%s/msi_irqs", dev);
-	d = opendir(dir);
+	snprintf(rel, sizeof(rel), "class/net/%s/device/msi_irqs", ifname);
+	d = cs_sysroot_opendir(r, CS_SYS, rel);
 	if (!d) {
-		snprintf(dir, sizeof(dir), "%s/../msi_irqs", dev);
-		d = opendir(dir);
+		snprintf(rel, sizeof(rel), "class/net/%s/device/../msi_irqs",
+			 ifname);
+		d = cs_sysroot_opendir(r, CS_SYS, rel);
 	}
 	if (!d)
 		return 0;	/* legacy INTx or none: nothing to plan */
 	while ((de = readdir(d))) {
-		struct cs_irq *q = &out->queue[out->nqueue];
+		struct cs_irq q = {};
 
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
-		q->irq = strtoul(de->d_name, NULL, 10);
-		if (irq_name(sysroot, q->irq, q->name, sizeof(q->name)) ||
-		    !irq_is_rx_queue(q->name, &q->queue)) {
+		q.irq = strtoul(de->d_name, NULL, 10);
+		if (irq_name(r, q.irq, q.name, sizeof(q.name)) ||
+		    !irq_is_rx_queue(q.name, &q.queue))
 			out->nother++;
-			continue;
-		}
-		if (out->nqueue < CS_IRQ_MAX)
-			out->nqueue++;
+		else if (out->nqueue < CS_IRQ_MAX)
+			out->queue[out->nqueue++] = q;
+		else
+			out->nskipped++;
 	}
 	closedir(d);
 	qsort(out->queue, out->nqueue, sizeof(out->queue[0]), irq_cmp);
 	return 0;
 }
 
-long cs_nic_speed(const char *sysroot, const char *ifname)
+long cs_nic_speed(const struct cs_sysroot *r, const char *ifname)
 {
-	char path[512], buf[32];
+	char rel[128], buf[32];
 	long v;
 
-	if (cs_read_line(cs_sys_path(path, sizeof(path), sysroot,
-				     "/sys/class/net/%s/speed", ifname),
-			 buf, sizeof(buf)))
+	snprintf(rel, sizeof(rel), "class/net/%s/speed", ifname);
+	if (cs_sysroot_read(r, CS_SYS, rel, buf, sizeof(buf)))
 		return -1;
 	v = strtol(buf, NULL, 10);
 	return v > 0 ? v : -1;
 }
 
-int cs_irqbalance_pid(const char *sysroot)
+int cs_irqbalance_pid(const struct cs_sysroot *r)
 {
-	char path[512], comm[64];
+	char rel[300], comm[64];
 	struct dirent *de;
 	int pid = 0;
 	DIR *d;
 
-	d = opendir(cs_sys_path(path, sizeof(path), sysroot, "/proc"));
+	d = cs_sysroot_opendir(r, CS_PROC, ".");
 	if (!d)
 		return 0;
 	while (!pid && (de = readdir(d))) {
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
-		cs_sys_path(path, sizeof(path), sysroot, "/proc/%s/comm",
-			    de->d_name);
-		if (!cs_read_line(path, comm, sizeof(comm)) &&
+		snprintf(rel, sizeof(rel), "%s/comm", de->d_name);
+		if (!cs_sysroot_read(r, CS_PROC, rel, comm, sizeof(comm)) &&
 		    !strcmp(comm, "irqbalance"))
 			pid = atoi(de->d_name);
 	}
@@ -196,30 +147,77 @@ int cs_irqbalance_pid(const char *sysroot)
 	return pid;
 }
 
-int cs_rps_changes(const char *sysroot, const char *ifname,
+void cs_change_rel(const struct cs_change *c, const char *ifname,
+		   enum cs_tree *tree, char *rel, size_t len)
+{
+	if (c->kind == CS_SAVED_IRQ) {
+		*tree = CS_PROC;
+		snprintf(rel, len, "irq/%u/smp_affinity_list", c->index);
+	} else {
+		*tree = CS_SYS;
+		snprintf(rel, len, "class/net/%s/queues/rx-%u/rps_cpus",
+			 ifname, c->index);
+	}
+}
+
+const char *cs_change_show(const struct cs_sysroot *r,
+			   const struct cs_change *c, const char *ifname,
+			   char *buf, size_t len)
+{
+	enum cs_tree t;
+	char rel[128];
+
+	cs_change_rel(c, ifname, &t, rel, sizeof(rel));
+	return cs_sysroot_show(r, t, rel, buf, len);
+}
+
+int cs_irq_change(const struct cs_sysroot *r, __u32 irq, __u32 cpu,
+		  struct cs_change *c)
+{
+	char rel[128], show[512];
+	enum cs_tree t;
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	c->kind = CS_SAVED_IRQ;
+	c->index = irq;
+	snprintf(c->new, sizeof(c->new), "%u", cpu);
+	cs_change_rel(c, "", &t, rel, sizeof(rel));
+	err = cs_sysroot_read(r, t, rel, c->old, sizeof(c->old));
+	if (err)
+		cs_err("cannot read %s: %s",
+		       cs_sysroot_show(r, t, rel, show, sizeof(show)),
+		       strerror(-err));
+	return err;
+}
+
+int cs_rps_changes(const struct cs_sysroot *r, const char *ifname,
 		   struct cs_change *changes, int max)
 {
-	char dir[512];
+	char rel[128];
+	enum cs_tree t;
 	struct dirent *de;
 	int n = 0;
 	DIR *d;
 
-	d = opendir(cs_sys_path(dir, sizeof(dir), sysroot,
-				"/sys/class/net/%s/queues", ifname));
+	snprintf(rel, sizeof(rel), "class/net/%s/queues", ifname);
+	d = cs_sysroot_opendir(r, CS_SYS, rel);
 	if (!d)
 		return 0;
 	while ((de = readdir(d)) && n < max) {
 		struct cs_change *c = &changes[n];
+		char *end;
 
 		if (strncmp(de->d_name, "rx-", 3) ||
 		    !isdigit((unsigned char)de->d_name[3]))
 			continue;
 		memset(c, 0, sizeof(*c));
 		c->kind = CS_SAVED_RPS;
-		c->index = strtoul(de->d_name + 3, NULL, 10);
-		snprintf(c->path, sizeof(c->path), "%s/%s/rps_cpus", dir,
-			 de->d_name);
-		if (cs_read_line(c->path, c->old, sizeof(c->old)))
+		c->index = strtoul(de->d_name + 3, &end, 10);
+		if (*end)
+			continue;
+		cs_change_rel(c, ifname, &t, rel, sizeof(rel));
+		if (cs_sysroot_read(r, t, rel, c->old, sizeof(c->old)))
 			continue;	/* no RPS (CONFIG_RPS off) */
 		snprintf(c->new, sizeof(c->new), "0");
 		n++;
@@ -231,19 +229,33 @@ int cs_rps_changes(const char *sysroot, const char *ifname,
 int cs_saved_create(void)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts);
-	int fd;
+	int fd, err;
 
 	fd = bpf_map_create(BPF_MAP_TYPE_HASH, "cs_saved",
 			    sizeof(struct cs_saved_key), CS_SAVED_LEN,
 			    CS_IRQ_MAX + CS_RXQ_MAX, &opts);
-	if (fd < 0)
-		cs_err("cannot create the map that keeps the values to restore: %s",
-		       strerror(errno));
-	return fd < 0 ? -errno : fd;
+	if (fd >= 0)
+		return fd;
+	err = -errno;
+	cs_err("cannot create the map that keeps the values to restore: %s",
+	       strerror(-err));
+	return err;
 }
 
-int cs_changes_apply(int saved_fd, struct cs_change *c, int n)
+static int change_write(const struct cs_sysroot *r, const struct cs_change *c,
+			const char *ifname, const char *val)
 {
+	char rel[128];
+	enum cs_tree t;
+
+	cs_change_rel(c, ifname, &t, rel, sizeof(rel));
+	return cs_sysroot_write(r, t, rel, val);
+}
+
+int cs_changes_apply(int saved_fd, const struct cs_sysroot *r,
+		     const char *ifname, struct cs_change *c, int n)
+{
+	char show[512];
 	int i, err = 0;
 
 	for (i = 0; i < n && !err; i++) {
@@ -254,19 +266,23 @@ int cs_changes_apply(int saved_fd, struct cs_change *c, int n)
 		if (bpf_map_update_elem(saved_fd, &key, val, BPF_NOEXIST) &&
 		    errno != EEXIST) {
 			err = -errno;
-			cs_err("cannot save %s: %s", c[i].path,
-			       strerror(errno));
+			cs_err("cannot save %s: %s",
+			       cs_change_show(r, &c[i], ifname, show,
+					      sizeof(show)),
+			       strerror(-err));
 		}
 	}
 	for (i = 0; i < n && !err; i++) {
-		err = cs_write_line(c[i].path, c[i].new);
+		err = change_write(r, &c[i], ifname, c[i].new);
 		if (err)
 			cs_err("cannot write '%s' to %s: %s", c[i].new,
-			       c[i].path, strerror(-err));
+			       cs_change_show(r, &c[i], ifname, show,
+					      sizeof(show)),
+			       strerror(-err));
 	}
 	if (err)
 		while (i-- > 0)
-			cs_write_line(c[i].path, c[i].old);
+			change_write(r, &c[i], ifname, c[i].old);
 	return err;
 }
 
@@ -281,42 +297,58 @@ int cs_saved_set_sysroot(int saved_fd, const char *sysroot)
 		return -ENAMETOOLONG;
 	}
 	snprintf(val, sizeof(val), "%s", sysroot ? sysroot : "");
-	return bpf_map_update_elem(saved_fd, &key, val, BPF_ANY) ? -errno : 0;
+	if (bpf_map_update_elem(saved_fd, &key, val, BPF_ANY)) {
+		int err = -errno;
+
+		cs_err("cannot save the --sysroot of the changes: %s",
+		       strerror(-err));
+		return err;
+	}
+	return 0;
 }
 
 int cs_saved_restore(int saved_fd, const char *ifname)
 {
 	struct cs_saved_key key = { CS_SAVED_SYSROOT, 0 }, next, *prev = NULL;
-	char val[CS_SAVED_LEN], path[512], root[CS_SAVED_LEN] = "";
-	const char *sysroot = NULL;
-	int err = 0, e;
+	char val[CS_SAVED_LEN], root[CS_SAVED_LEN] = "", show[512];
+	struct cs_sysroot r;
+	struct cs_change c;
+	int err = 0, e, skipped = 0;
 
-	if (!bpf_map_lookup_elem(saved_fd, &key, root) && root[0]) {
+	if (!bpf_map_lookup_elem(saved_fd, &key, root) && root[0])
 		root[CS_SAVED_LEN - 1] = '\0';
-		sysroot = root;
+	if (ifname) {
+		err = cs_sysroot_open(root[0] ? root : NULL, &r);
+		if (err)
+			return err;
 	}
-
 	while (!bpf_map_get_next_key(saved_fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(saved_fd, &key, val))
+		if (key.kind == CS_SAVED_SYSROOT ||
+		    bpf_map_lookup_elem(saved_fd, &key, val))
 			continue;
+		if (!ifname) {
+			skipped++;
+			continue;
+		}
 		val[CS_SAVED_LEN - 1] = '\0';
-		if (key.kind == CS_SAVED_SYSROOT)
-			continue;
-		if (key.kind == CS_SAVED_IRQ)
-			cs_sys_path(path, sizeof(path), sysroot,
-				    "/proc/irq/%u/smp_affinity_list", key.index);
-		else
-			cs_sys_path(path, sizeof(path), sysroot,
-				    "/sys/class/net/%s/queues/rx-%u/rps_cpus",
-				    ifname, key.index);
-		e = cs_write_line(path, val);
+		memset(&c, 0, sizeof(c));
+		c.kind = key.kind;
+		c.index = key.index;
+		e = change_write(&r, &c, ifname, val);
 		if (e) {
-			cs_err("cannot restore '%s' to %s: %s", val, path,
+			cs_err("cannot restore '%s' to %s: %s", val,
+			       cs_change_show(&r, &c, ifname, show,
+					      sizeof(show)),
 			       strerror(-e));
 			err = e;
 		}
 	}
+	if (ifname)
+		cs_sysroot_close(&r);
+	else if (skipped)
+		cs_warn("the interface is gone: %d interrupt affinities and RPS masks that attach --auto changed were not restored (its interrupt numbers may belong to another device now)",
+			skipped);
 	return err;
 }

@@ -8,16 +8,25 @@ int cs_verbose;
 bool cs_json;
 const char *cs_cmd;
 
-static void cs_vlog(const char *level, const char *fmt, va_list ap)
+static char *capture_buf;
+static size_t capture_len;
+
+static void cs_vlog(const char *level, const char *fmt, va_list ap,
+		    bool json)
 {
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (capture_buf && level[0] == 'e') {
+		if (!capture_buf[0])
+			snprintf(capture_buf, capture_len, "%s", msg);
+		return;
+	}
 	if (cs_cmd)
 		fprintf(stderr, "cpusteer %s: %s%s\n", cs_cmd, level, msg);
 	else
 		fprintf(stderr, "cpusteer: %s%s\n", level, msg);
-	if (cs_json && level[0] == 'e') {
+	if (json && cs_json && level[0] == 'e') {
 		struct json_object *o = json_object_new_object();
 
 		json_object_object_add(o, "error", json_object_new_string(msg));
@@ -32,7 +41,16 @@ void cs_err(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	cs_vlog("error: ", fmt, ap);
+	cs_vlog("error: ", fmt, ap, true);
+	va_end(ap);
+}
+
+void cs_err_text(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cs_vlog("error: ", fmt, ap, false);
 	va_end(ap);
 }
 
@@ -41,7 +59,7 @@ void cs_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	cs_vlog("warning: ", fmt, ap);
+	cs_vlog("warning: ", fmt, ap, false);
 	va_end(ap);
 }
 
@@ -52,6 +70,19 @@ void cs_debug(const char *fmt, ...)
 	if (!cs_verbose)
 		return;
 	va_start(ap, fmt);
-	cs_vlog("", fmt, ap);
+	cs_vlog("", fmt, ap, false);
 	va_end(ap);
+}
+
+void cs_err_capture(char *buf, size_t len)
+{
+	buf[0] = '\0';
+	capture_buf = buf;
+	capture_len = len;
+}
+
+void cs_err_release(void)
+{
+	capture_buf = NULL;
+	capture_len = 0;
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdarg.h>
+#include <stddef.h>
 
 /* Named exit codes of the cpusteer command. */
 enum {
@@ -22,7 +23,16 @@ extern const char *cs_cmd;	/* current subcommand, for messages */
  * parses stdout sees the failure too.
  */
 void cs_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An error on stderr only, for one part of an answer whose JSON says it. */
+void cs_err_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cs_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cs_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Until cs_err_release(), errors are not printed: the first one is kept in
+ * @buf, for a caller that reports it as part of a larger answer (one
+ * broken attachment among healthy ones, in one JSON document).
+ */
+void cs_err_capture(char *buf, size_t len);
+void cs_err_release(void);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iface.h"
 #include "log.h"
 #include "plan.h"
 
@@ -190,7 +191,7 @@ static void plan_qsize(struct cs_plan *p, const struct cs_plan_opts *o)
 	__u32 i;
 
 	p->budget_us = o->budget_us;
-	p->speed_mbps = cs_nic_speed(o->sysroot, o->ifname);
+	p->speed_mbps = cs_nic_speed(&p->root, o->ifname);
 	if (p->speed_mbps < 0) {
 		p->speed_mbps = CS_ASSUMED_SPEED_MBPS;
 		p->speed_assumed = true;
@@ -223,16 +224,49 @@ static void plan_qsize(struct cs_plan *p, const struct cs_plan_opts *o)
 	}
 }
 
+/*
+ * The interface must be where its files are read: in this network
+ * namespace, or in the recorded machine.
+ */
+static int plan_iface(const struct cs_plan_opts *o, struct cs_plan *p)
+{
+	char rel[64], show[512];
+	__u32 ifindex;
+
+	if (!o->sysroot)
+		return cs_iface_resolve(o->ifname, &ifindex) ? -EINVAL : 0;
+	snprintf(rel, sizeof(rel), "class/net/%s", o->ifname);
+	if (cs_sysroot_exists(&p->root, CS_SYS, rel))
+		return 0;
+	cs_err("--sysroot %s has no interface %s (no %s)", o->sysroot,
+	       o->ifname, cs_sysroot_show(&p->root, CS_SYS, rel, show,
+					  sizeof(show)));
+	return -EINVAL;
+}
+
 int cs_plan_make(const struct cs_plan_opts *o, struct cs_plan *p)
 {
-	const struct cs_core **order;
+	const struct cs_core **order = NULL;
+	char busid[32];
+	bool by_busid;
 	__u32 i;
 	int err;
 
 	memset(p, 0, sizeof(*p));
-	err = cs_topo_load(o->topology, o->sysroot, o->ifname, &p->topo);
+	err = cs_sysroot_open(o->sysroot, &p->root);
 	if (err)
 		return err;
+	err = plan_iface(o, p);
+	if (err)
+		goto err_close;
+	/* This machine's NIC by its PCI address, read for our namespace. */
+	by_busid = !o->topology && !o->sysroot &&
+		   !cs_sysroot_pci_busid(&p->root, o->ifname, busid,
+					 sizeof(busid));
+	err = cs_topo_load(o->topology, o->sysroot, o->ifname,
+			   by_busid ? busid : NULL, &p->topo);
+	if (err)
+		goto err_close;
 	err = -ENOMEM;
 	order = calloc(p->topo.ncores, sizeof(*order));
 	if (!order)
@@ -242,7 +276,10 @@ int cs_plan_make(const struct cs_plan_opts *o, struct cs_plan *p)
 	sort_topo = &p->topo;
 	qsort(order, p->topo.ncores, sizeof(*order), core_cmp);
 
-	cs_nic_irqs(o->sysroot, o->ifname, &p->nic);
+	cs_nic_irqs(&p->root, o->ifname, &p->nic);
+	if (p->nic.nskipped)
+		warn(p, "%s has %u more receive-queue interrupts than the %d planned: they keep their affinity",
+		     o->ifname, p->nic.nskipped, CS_IRQ_MAX);
 	if (!p->topo.nic_found)
 		warn(p, "%s has no PCI device in the topology (a virtual interface?): no interrupts to pin, targets are all CPUs",
 		     o->ifname);
@@ -261,10 +298,13 @@ int cs_plan_make(const struct cs_plan_opts *o, struct cs_plan *p)
 err_free:
 	free(order);
 	cs_topo_free(&p->topo);
+err_close:
+	cs_sysroot_close(&p->root);
 	return err;
 }
 
 void cs_plan_free(struct cs_plan *p)
 {
 	cs_topo_free(&p->topo);
+	cs_sysroot_close(&p->root);
 }

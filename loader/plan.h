@@ -49,6 +49,7 @@ struct cs_plan_irq {
 };
 
 struct cs_plan {
+	struct cs_sysroot root;	/* where IFACE's /sys and /proc are read */
 	struct cs_topo topo;
 	struct cs_nic_irqs nic;
 	struct cs_cpuset rx;
@@ -98,7 +99,10 @@ void cs_plan_opts_init(struct cs_plan_opts *o);
 int cs_plan_parse_opt(int c, struct cs_plan_opts *o);
 struct json_object *cs_plan_json(const struct cs_plan *p, const char *ifname);
 void cs_plan_print(FILE *f, const struct cs_plan *p, const char *ifname);
-/* Errors (unreadable topology, a CPU outside it) are printed. */
+/*
+ * Errors (an interface that is not there, unreadable topology, a CPU
+ * outside it) are printed; -EINVAL for those the user can fix.
+ */
 int cs_plan_make(const struct cs_plan_opts *o, struct cs_plan *p);
 void cs_plan_free(struct cs_plan *p);
 

@@ -48,24 +48,40 @@ static void core_fill(hwloc_topology_t hw, hwloc_obj_t core,
 		c->pu[c->npus++] = pu->os_index;
 }
 
-/* The NIC: a network OS device named IFACE, under a PCI device. */
-static void nic_find(hwloc_topology_t hw, const char *ifname,
-		     struct cs_topo *t)
+/*
+ * The NIC's PCI device: the one at @busid (this machine: found through a
+ * sysfs of our own network namespace, as hwloc's own /sys may show another
+ * namespace's interfaces), else the parent of the network OS device named
+ * IFACE (a recorded machine's names are its own).
+ */
+static hwloc_obj_t nic_pci(hwloc_topology_t hw, const char *ifname,
+			   const char *busid)
 {
-	hwloc_obj_t os = NULL, pci, local;
+	hwloc_obj_t os = NULL, pci;
 
-	t->nic_numa = t->nic_package = -1;
+	if (busid)
+		return hwloc_get_pcidev_by_busidstring(hw, busid);
 	while ((os = hwloc_get_next_osdev(hw, os)))
 		if (os->attr->osdev.type == HWLOC_OBJ_OSDEV_NETWORK &&
 		    os->name && !strcmp(os->name, ifname))
 			break;
-	if (!os)
-		return;
-	for (pci = os->parent; pci && pci->type != HWLOC_OBJ_PCI_DEVICE;
-	     pci = pci->parent)
+	for (pci = os ? os->parent : NULL;
+	     pci && pci->type != HWLOC_OBJ_PCI_DEVICE; pci = pci->parent)
 		;
-	local = hwloc_get_non_io_ancestor_obj(hw, os);
-	if (!pci || !local)
+	return pci;
+}
+
+static void nic_find(hwloc_topology_t hw, const char *ifname,
+		     const char *busid, struct cs_topo *t)
+{
+	hwloc_obj_t pci, local;
+
+	t->nic_numa = t->nic_package = -1;
+	pci = nic_pci(hw, ifname, busid);
+	if (!pci)
+		return;
+	local = hwloc_get_non_io_ancestor_obj(hw, pci);
+	if (!local)
 		return;
 	t->nic_found = true;
 	snprintf(t->nic_busid, sizeof(t->nic_busid), "%04x:%02x:%02x.%01x",
@@ -85,7 +101,7 @@ static void nic_find(hwloc_topology_t hw, const char *ifname,
 }
 
 int cs_topo_load(const char *xml, const char *sysroot, const char *ifname,
-		 struct cs_topo *t)
+		 const char *busid, struct cs_topo *t)
 {
 	hwloc_topology_t hw;
 	hwloc_obj_t core = NULL;
@@ -127,7 +143,7 @@ int cs_topo_load(const char *xml, const char *sysroot, const char *ifname,
 	while ((core = hwloc_get_next_obj_by_type(hw, HWLOC_OBJ_CORE, core)))
 		core_fill(hw, core, &t->cores[t->ncores++]);
 	t->hw = hw;
-	nic_find(hw, ifname, t);
+	nic_find(hw, ifname, busid, t);
 	return 0;
 
 err_destroy:

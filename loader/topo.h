@@ -36,11 +36,14 @@ struct cs_topo {
 	void *hw;		/* hwloc_topology_t */
 };
 
-/* @xml NULL: the live machine (under @sysroot if given, via hwloc's
- * HWLOC_FSROOT). Errors name the input and are printed.
+/*
+ * @xml NULL: the live machine (under @sysroot if given, via hwloc's
+ * HWLOC_FSROOT). The NIC is the PCI device at @busid if given, else the
+ * one whose network device is named @ifname. Errors name the input and
+ * are printed.
  */
 int cs_topo_load(const char *xml, const char *sysroot, const char *ifname,
-		 struct cs_topo *t);
+		 const char *busid, struct cs_topo *t);
 void cs_topo_free(struct cs_topo *t);
 /* The core a CPU belongs to, or NULL if the topology has no such CPU. */
 const struct cs_core *cs_topo_core_of(const struct cs_topo *t, __u32 cpu);

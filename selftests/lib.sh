@@ -167,6 +167,27 @@ bpffs_mounted()
 	mkdir -p "$dir" && mount -t bpf bpf "$dir"
 }
 
+# pin_dir NS IFACE: where cpusteer pins IFACE of namespace NS (loader/pins.h:
+# keyed by the namespace's nsfs inode and the interface's ifindex in it).
+pin_dir()
+{
+	local ino idx
+
+	ino=$(stat -L -c %i "/run/netns/$1") || return 1
+	idx=$(ip -n "$1" -o link show dev "$2" 2> /dev/null | cut -d: -f1) ||
+		return 1
+	[[ -n $idx ]] || return 1
+	echo "/sys/fs/bpf/cpusteer/netns-$ino/if-$idx"
+}
+
+# has_pins NS IFACE: cpusteer has a pin directory for IFACE in NS.
+has_pins()
+{
+	local dir
+
+	dir=$(pin_dir "$1" "$2") && [[ -e $dir ]]
+}
+
 # --- Two-namespace veth testbed ------------------------------------------
 
 _netns_created=()

@@ -26,7 +26,7 @@ bpffs_mounted || ktap_exit_skip "cannot mount bpffs on /sys/fs/bpf"
 TMP=$(mktemp -d)
 cleanup()
 {
-	[[ -n ${NS_B:-} && -d /sys/fs/bpf/cpusteer/${VETH_B:-none} ]] &&
+	[[ -n ${NS_B:-} ]] && has_pins "$NS_B" "${VETH_B:-none}" &&
 		in_b "$CPUSTEER" detach "$VETH_B" > /dev/null 2>&1
 	netns_cleanup
 	rm -rf "$TMP"
@@ -38,7 +38,8 @@ netns_setup e2e || ktap_exit_skip "cannot build the veth testbed"
 in_b() { nsenter --net="/run/netns/$NS_B" "$@"; }
 
 no_xdp() { ! ip -n "$1" link show dev "$2" | grep -q ' xdp'; }
-no_pins() { [[ ! -e /sys/fs/bpf/cpusteer/$1 ]]; }
+no_pins() { ! has_pins "$NS_B" "$1"; }
+detached() { no_xdp "$NS_B" "$1" && no_pins "$1"; }
 
 ONLINE=$(cat /sys/devices/system/cpu/online)
 NCPUS=$(nproc)
@@ -205,16 +206,14 @@ ktap_check "stats count all $total datagrams as hashed and passed by stage 2" \
 		 .reasons.stage2_pass.total >= $total and
 		 ([.targets[].redirected.total] | add) == .reasons.hashed.total'"
 
-# Pins are named by interface: a same-named interface in another namespace
-# must not let a detach from there tear this attachment down.
+# Pins are per network namespace: a detach from another namespace, where an
+# interface has the same name, must not tear this attachment down.
 ip -n "$NS_A" link add "$VETH_B" type veth peer name "x$$" 2> /dev/null
 ktap_check "detach from a namespace with a same-named interface is refused" \
 	bash -c "! nsenter --net=/run/netns/$NS_A $CPUSTEER detach $VETH_B &&
 		 ip -n $NS_B link show dev $VETH_B | grep -q ' xdp'"
 ktap_check "detach" in_b "$CPUSTEER" detach "$VETH_B"
-ktap_check "after detach: no XDP program and no pins" \
-	bash -c "! ip -n $NS_B link show dev $VETH_B | grep -q ' xdp' &&
-		 [[ ! -e /sys/fs/bpf/cpusteer/$VETH_B ]]"
+ktap_check "after detach: no XDP program and no pins" detached "$VETH_B"
 
 # --hash hw: the NIC's RSS hash through the device-bound metadata kfunc.
 # veth has one for frames that arrive as socket buffers (from a socket),
@@ -257,7 +256,5 @@ if in_b "$CPUSTEER" attach lo --cpus 0 --xdp-mode native 2> "$TMP/lo.err"; then
 else
 	ktap_ok "a failed attach (native XDP on lo) fails"
 fi
-ktap_check "after the failed attach: no XDP program and no pins" \
-	bash -c "! ip -n $NS_B link show dev lo | grep -q ' xdp' &&
-		 [[ ! -e /sys/fs/bpf/cpusteer/lo ]]"
+ktap_check "after the failed attach: no XDP program and no pins" detached lo
 ktap_finish

@@ -4,7 +4,7 @@
 # cpusteer's command line, as a specification: every bad input is refused
 # with the right exit code and a message that names it, and a refused or
 # failed command leaves the system as it was: no XDP program on the
-# interface, no pins under /sys/fs/bpf/cpusteer/IFACE. Failures that happen
+# interface, no pins under /sys/fs/bpf/cpusteer. Failures that happen
 # after kernel state started to change (a native attach the driver refuses,
 # a --force that cannot finish) must roll back too.
 #
@@ -25,7 +25,6 @@ set -u
 CPUSTEER=${CPUSTEER:-$(dirname "$0")/../build/cpusteer}
 REF_OBJ=${REF_OBJ:-$(dirname "$0")/../build/ref_redirect.bpf.o}
 
-PIN_ROOT=/sys/fs/bpf/cpusteer
 CS_MAX_CPUS=512		# include/cpusteer.h: CPUs above it are refused
 
 EXIT_OK=0
@@ -41,7 +40,6 @@ CMD_TIMEOUT=15
 tmp=""
 args=()			# one case's arguments, unquoted from its table row
 foreign_pins=""
-lo_ours=0
 
 # shellcheck disable=SC2317	# called by the EXIT trap
 cleanup()
@@ -49,10 +47,9 @@ cleanup()
 	# Pins outlive the namespace: detach before netns_cleanup, or the
 	# next run would find them.
 	if [[ -n ${NS_B:-} ]]; then
-		[[ -z ${VETH_B:-} || ! -e $PIN_ROOT/$VETH_B ]] ||
+		[[ -z ${VETH_B:-} ]] || ! has_pins "$NS_B" "$VETH_B" ||
 			cs_quiet detach "$VETH_B"
-		[[ $lo_ours -eq 0 || ! -e $PIN_ROOT/lo ]] ||
-			cs_quiet detach lo
+		! has_pins "$NS_B" lo || cs_quiet detach lo
 	fi
 	[[ -z $foreign_pins ]] || rm -rf "$foreign_pins"
 	netns_cleanup
@@ -88,8 +85,8 @@ leftovers()
 	if ip -n "$NS_B" link show dev "$ifc" | grep -q xdp; then
 		printf 'an XDP program is attached to %s; ' "$ifc"
 	fi
-	if [[ -e $PIN_ROOT/$ifc ]]; then
-		printf '%s exists; ' "$PIN_ROOT/$ifc"
+	if has_pins "$NS_B" "$ifc"; then
+		printf '%s exists; ' "$(pin_dir "$NS_B" "$ifc")"
 	fi
 }
 
@@ -141,8 +138,7 @@ restore()
 	local ifc
 
 	for ifc in "$VETH_B" lo; do
-		[[ $ifc != lo || $lo_ours -eq 1 ]] || continue
-		[[ ! -e $PIN_ROOT/$ifc ]] || cs_quiet detach "$ifc"
+		! has_pins "$NS_B" "$ifc" || cs_quiet detach "$ifc"
 		if ip -n "$NS_B" link show dev "$ifc" | grep -q xdp; then
 			ip -n "$NS_B" link set dev "$ifc" xdp off 2> /dev/null
 			ip -n "$NS_B" link set dev "$ifc" xdpgeneric off \
@@ -226,27 +222,11 @@ require_cpumap
 require_cmd ip nsenter timeout grep sed
 bpffs_mounted || ktap_exit_skip "bpffs is not mounted on /sys/fs/bpf and mounting it failed"
 
-# lo exists in every namespace and pins are named by interface only: a
-# cpusteer attachment to some lo would look like our leftover.
-[[ ! -e $PIN_ROOT/lo ]] ||
-	ktap_exit_skip "$PIN_ROOT/lo exists (another cpusteer run owns it); cannot tell our leftovers from it"
-
 tmp=$(mktemp -d) || ktap_exit_skip "mktemp failed"
 cs_out=$tmp/stdout
 cs_err=$tmp/stderr
 trap cleanup EXIT
 netns_setup csargs || ktap_exit_skip "cannot build the veth testbed"
-
-# bpffs is not per namespace, so pins are only named by interface: every
-# test's "veth1" would share $PIN_ROOT/veth1. Use a name nobody else does.
-new_if="csargs$$"
-if ! { ip -n "$NS_B" link set dev "$VETH_B" down &&
-	ip -n "$NS_B" link set dev "$VETH_B" name "$new_if" &&
-	ip -n "$NS_B" link set dev "$new_if" up; }; then
-	ktap_exit_skip "cannot rename $VETH_B to $new_if in $NS_B"
-fi
-VETH_B=$new_if
-lo_ours=1
 
 OFFLINE=$(offline_cpu)
 
@@ -288,7 +268,7 @@ echo "this is not a capture file" > "$not_pcap"
 row "attach: no interface"                 $U "no interface given"                      attach --cpus 0
 row "attach: no --cpus"                    $U "--cpus is required"                      attach "$V"
 row "attach: interface does not exist"     $U "interface 'nosuch0' does not exist"      attach nosuch0 --cpus 0
-row "attach: interface name too long"      $U "interface 'x{20}' does not exist"        attach xxxxxxxxxxxxxxxxxxxx --cpus 0
+row "attach: interface name too long"      $U "IFACE 'x{20}' is not a valid interface name: interface names have at most 15" attach xxxxxxxxxxxxxxxxxxxx --cpus 0
 row "attach: two interfaces"               $U "one interface only, got 'lo' too"        attach "$V" lo --cpus 0
 row "attach: unknown option"               $U "unrecognized option '--bogus'"           attach "$V" --cpus 0 --bogus
 row "attach: --cpus ''"                    $U "--cpus '' names no CPU"                  attach "$V" --cpus ''
@@ -481,7 +461,7 @@ foreign_tests()
 	id2=$(xdp_prog_id "$VETH_B")
 	[[ $id2 == "$id" ]] ||
 		why+="XDP program on $VETH_B is '$id2', want the foreign $id; "
-	[[ ! -e $PIN_ROOT/$VETH_B ]] || why+="$PIN_ROOT/$VETH_B exists; "
+	! has_pins "$NS_B" "$VETH_B" || why+="pins exist for $VETH_B; "
 	result "foreign XDP program: ${FOREIGN_DESC[0]}" "$why"
 
 	last_cmd="attach $VETH_B --cpus 0 --force"
@@ -491,7 +471,7 @@ foreign_tests()
 	id2=$(xdp_prog_id "$VETH_B")
 	[[ -n $id2 && $id2 != "$id" ]] ||
 		why+="XDP program on $VETH_B is '$id2', want a new one; "
-	[[ -d $PIN_ROOT/$VETH_B ]] || why+="$PIN_ROOT/$VETH_B missing; "
+	has_pins "$NS_B" "$VETH_B" || why+="no pins for $VETH_B; "
 	result "foreign XDP program: ${FOREIGN_DESC[1]}" "$why"
 
 	last_cmd="status --json $VETH_B"
@@ -511,7 +491,7 @@ foreign_tests()
 	why=$(expect "$EXIT_FAIL" "$VETH_B: cpusteer is already attached.*detach")
 	[[ $(xdp_prog_id "$VETH_B") == "$id2" ]] ||
 		why+="XDP program on $VETH_B changed from $id2; "
-	[[ -d $PIN_ROOT/$VETH_B ]] || why+="$PIN_ROOT/$VETH_B removed; "
+	has_pins "$NS_B" "$VETH_B" || why+="pins for $VETH_B removed; "
 	result "foreign XDP program: ${FOREIGN_DESC[3]}" "$why"
 
 	last_cmd="detach $VETH_B"
@@ -539,7 +519,7 @@ foreign_rollback_test()
 	id2=$(xdp_prog_id lo)
 	[[ $id2 == "$id" ]] ||
 		why+="XDP program on lo is '$id2', want the foreign $id back; "
-	[[ ! -e $PIN_ROOT/lo ]] || why+="$PIN_ROOT/lo exists; "
+	! has_pins "$NS_B" lo || why+="pins exist for lo; "
 	result "foreign XDP program: ${FOREIGN_DESC[5]}" "$why"
 	restore
 }

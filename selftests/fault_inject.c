@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Failures the kernel will not produce on demand, for the tests that check
+ * cpusteer's error paths. LD_PRELOAD this and name the functions to fail:
+ *
+ *	CS_FAULT=bpf_prog_get_fd_by_id,bpf_map__set_max_entries cpusteer ...
+ *
+ * Each named function fails with CS_FAULT_ERRNO (a number, default EPERM)
+ * the way libbpf reports errors; every other call goes through.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/types.h>
+
+struct bpf_map;
+
+static bool fault(const char *fn, int *err)
+{
+	const char *list = getenv("CS_FAULT"), *p, *e;
+	size_t n = strlen(fn);
+
+	for (p = list; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] != 0))
+		if (strcspn(p, ",") == n && !strncmp(p, fn, n)) {
+			e = getenv("CS_FAULT_ERRNO");
+			*err = e ? atoi(e) : EPERM;
+			errno = *err;
+			return true;
+		}
+	return false;
+}
+
+#define REAL(fn) ((__typeof__(&fn))dlsym(RTLD_NEXT, #fn))
+
+int bpf_prog_get_fd_by_id(__u32 id)
+{
+	int err;
+
+	return fault(__func__, &err) ? -err : REAL(bpf_prog_get_fd_by_id)(id);
+}
+
+int bpf_map__set_max_entries(struct bpf_map *map, __u32 max)
+{
+	int err;
+
+	return fault(__func__, &err) ? -err :
+	       REAL(bpf_map__set_max_entries)(map, max);
+}
+
+int bpf_map_lookup_elem(int fd, const void *key, void *value)
+{
+	int err;
+
+	return fault(__func__, &err) ? -err :
+	       REAL(bpf_map_lookup_elem)(fd, key, value);
+}
+
+int bpf_map_update_elem(int fd, const void *key, const void *value,
+			__u64 flags)
+{
+	int err;
+
+	return fault(__func__, &err) ? -err :
+	       REAL(bpf_map_update_elem)(fd, key, value, flags);
+}
