@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "commands.h"
+#include "iface.h"
 #include "log.h"
 #include "plan.h"
 
@@ -241,6 +242,8 @@ int cmd_plan(int argc, char **argv)
 		return CS_EXIT_USAGE;
 	}
 	o.ifname = argv[optind];
+	if (cs_ifname_check("IFACE", o.ifname))
+		return CS_EXIT_USAGE;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return CS_EXIT_FAIL;

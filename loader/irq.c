@@ -72,6 +72,26 @@ static int irq_cmp(const void *a, const void *b)
 	       (x->irq < y->irq ? -1 : x->irq > y->irq);
 }
 
+/*
+ * Keep the CS_IRQ_MAX lowest queues, whatever order the directory lists
+ * them in: past the limit a lower queue takes the place of the highest.
+ */
+static void keep_lowest(struct cs_nic_irqs *out, const struct cs_irq *q)
+{
+	__u32 i, top = 0;
+
+	if (out->nqueue < CS_IRQ_MAX) {
+		out->queue[out->nqueue++] = *q;
+		return;
+	}
+	out->nskipped++;
+	for (i = 1; i < out->nqueue; i++)
+		if (irq_cmp(&out->queue[i], &out->queue[top]) > 0)
+			top = i;
+	if (irq_cmp(q, &out->queue[top]) < 0)
+		out->queue[top] = *q;
+}
+
 int cs_nic_irqs(const struct cs_sysroot *r, const char *ifname,
 		struct cs_nic_irqs *out)
 {
@@ -103,10 +123,8 @@ int cs_nic_irqs(const struct cs_sysroot *r, const char *ifname,
 		if (irq_name(r, q.irq, q.name, sizeof(q.name)) ||
 		    !irq_is_rx_queue(q.name, &q.queue))
 			out->nother++;
-		else if (out->nqueue < CS_IRQ_MAX)
-			out->queue[out->nqueue++] = q;
 		else
-			out->nskipped++;
+			keep_lowest(out, &q);
 	}
 	closedir(d);
 	qsort(out->queue, out->nqueue, sizeof(out->queue[0]), irq_cmp);

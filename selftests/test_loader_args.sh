@@ -24,6 +24,7 @@ set -u
 
 CPUSTEER=${CPUSTEER:-$(dirname "$0")/../build/cpusteer}
 REF_OBJ=${REF_OBJ:-$(dirname "$0")/../build/ref_redirect.bpf.o}
+CS_FAULT_LIB=${CS_FAULT_LIB:-$(dirname "$0")/build/libcsfault.so}
 
 CS_MAX_CPUS=512		# include/cpusteer.h: CPUs above it are refused
 
@@ -40,6 +41,7 @@ CMD_TIMEOUT=15
 tmp=""
 args=()			# one case's arguments, unquoted from its table row
 foreign_pins=""
+canaries=()
 
 # shellcheck disable=SC2317	# called by the EXIT trap
 cleanup()
@@ -52,6 +54,7 @@ cleanup()
 		! has_pins "$NS_B" lo || cs_quiet detach lo
 	fi
 	[[ -z $foreign_pins ]] || rm -rf "$foreign_pins"
+	[[ ${#canaries[@]} -eq 0 ]] || rm -rf "${canaries[@]}"
 	netns_cleanup
 	[[ -z $tmp ]] || rm -rf "$tmp"
 }
@@ -66,6 +69,19 @@ cs_quiet()
 cs()
 {
 	timeout -k 2 "$CMD_TIMEOUT" nsenter --net="/run/netns/$NS_B" \
+		"$CPUSTEER" "$@" > "$cs_out" 2> "$cs_err"
+	cs_rc=$?
+}
+
+# cs_fault FUNCS ARGS...: cs with FUNCS (comma-separated libbpf calls)
+# failing, through the LD_PRELOAD fault injector (fault_inject.c).
+cs_fault()
+{
+	local funcs=$1
+
+	shift
+	timeout -k 2 "$CMD_TIMEOUT" nsenter --net="/run/netns/$NS_B" \
+		env LD_PRELOAD="$CS_FAULT_LIB" CS_FAULT="$funcs" \
 		"$CPUSTEER" "$@" > "$cs_out" 2> "$cs_err"
 	cs_rc=$?
 }
@@ -130,6 +146,12 @@ expect()
 	elif ! grep -Eq -- "$re" "$cs_err"; then
 		printf 'stderr does not match /%s/; ' "$re"
 	fi
+}
+
+# expect_ok: why the last cs run did not succeed (empty if it did).
+expect_ok()
+{
+	[[ $cs_rc -eq 0 ]] || printf 'exit %s, want 0; ' "$cs_rc"
 }
 
 # A case that left something behind must not fail every case after it.
@@ -219,7 +241,7 @@ ktap_header
 require_root
 require_btf
 require_cpumap
-require_cmd ip nsenter timeout grep sed
+require_cmd ip nsenter timeout grep sed jq bpftool env
 bpffs_mounted || ktap_exit_skip "bpffs is not mounted on /sys/fs/bpf and mounting it failed"
 
 tmp=$(mktemp -d) || ktap_exit_skip "mktemp failed"
@@ -263,6 +285,8 @@ bad_key=0123456789abcdef	# 16 hex digits: half a key
 no_pcap=$tmp/no-such.pcap
 not_pcap=$tmp/not-a.pcap
 echo "this is not a capture file" > "$not_pcap"
+"$CPUSTEER" gen --pcap "$tmp/g1.pcap" --count 4 > /dev/null ||
+	ktap_exit_skip "cpusteer gen cannot write a pcap"
 
 #   description                          exit  stderr must match                       arguments
 row "attach: no interface"                 $U "no interface given"                      attach --cpus 0
@@ -348,12 +372,43 @@ row "gen: ipv6 with an ipv4 source"        $U "give two IPv6 addresses"         
 row "gen: vlan id 4095"                    $U "--vlan ID '4095' is out of range"      gen --pcap "$tmp/g.pcap" --vlan 4095
 row "gen: bad dst mac"                     $U "--dst-mac 'zz' is not a MAC"           gen --pcap "$tmp/g.pcap" --dst-mac zz
 row "gen: ports run past 65535"            $U "leave no room for 100 flows"           gen --pcap "$tmp/g.pcap" --sport 65500 --flows 100
+row "attach: --cpus 0-1, (trailing comma)"  $U "--cpus '0-1,' is not a CPU list"         attach "$V" --cpus 0-1,
+[[ -n $OFFLINE ]] || skip_reason="all $CS_MAX_CPUS CPUs are online"
+row "attach: --cpus 0-$((CS_MAX_CPUS - 1)) names the offline CPU" $U "--cpus: CPU $OFFLINE is not online" attach "$V" --cpus "0-$((CS_MAX_CPUS - 1))"
+skip_reason=""
+row "attach: --vxlan-port 4789 (built in)" $U "--vxlan-port 4789 is VXLAN's own port"  attach "$V" --cpus 0 --vxlan-port 4789
+row "attach: --vxlan-port 6081 (Geneve)"   $U "--vxlan-port 6081 is Geneve's own port" attach "$V" --cpus 0 --vxlan-port 6081
+row "attach: --vxlan-port given twice"     $U "--vxlan-port 8472 is given twice"       attach "$V" --cpus 0 --vxlan-port 8472 --vxlan-port 8472
+row "attach: --hash hw with --xdp-mode skb" $U "--hash hw needs --xdp-mode native"     attach "$V" --cpus 0 --hash hw --xdp-mode skb
+row "attach: --hash hw on lo (no RX hash)" $U "lo gives XDP programs no RX hash"       attach lo --cpus 0 --hash hw --xdp-mode native
+row "attach: --force=1 takes no value"     $U "option '--force' takes no value"        attach "$V" --cpus 0 --force=1
+row "attach: --cpus without a value"       $U "option '--cpus' needs a value"          attach "$V" --cpus
+row "plan: interface does not exist"       $U "interface 'nosuch0' does not exist"     plan nosuch0
+row "plan: --sysroot does not exist"       $U "--sysroot /nonexistent: "               plan "$V" --sysroot /nonexistent
+row "--version takes nothing after it"     $U "--version takes nothing after it, got 'extra'" --version extra
 row "unknown command"                      $U "unknown command 'bogus'"                 bogus
 row "ambiguous prefix 's'"                 $U "'s' is ambiguous.*'status'.*'stats'"     s
 row "unknown prefix 'zz'"                  $U "unknown command 'zz'"                    zz
 row "no command"                           $U "Usage: cpusteer"
 row "unknown global option"                $U "unknown global option '--bogus'"         --bogus attach "$V" --cpus 0
 row "help for an unknown command"          $U "unknown command 'bogus'"                 help bogus
+
+# Names the kernel would never give an interface (dev_valid_name()), through
+# every command that takes one: refused before they are used for anything.
+# In the old layout "../X" and ".." reached other tools' pins in bpffs and
+# "../../../../tmp" reached /tmp (see the canaries below).
+HOSTILE=(".." "." "../csc$$" "../../../../tmp" "a/b" "a:b" "a b" $'a\tb'
+	 "" "x234567890123456")
+for name in "${HOSTILE[@]}"; do
+	shown=$(printf '%q' "$name")
+	bad="IFACE '.*' is not a valid interface name"
+	row "attach: interface name $shown"   $U "$bad" attach "$name" --cpus 0
+	row "detach: interface name $shown"   $U "$bad" detach "$name"
+	row "status: interface name $shown"   $U "$bad" status "$name"
+	row "stats: interface name $shown"    $U "$bad" stats "$name" --count 1
+	row "classify: interface name $shown" $U "$bad" classify --pcap "$not_pcap" "$name"
+	row "plan: interface name $shown"     $U "$bad" plan "$name"
+done
 
 # --- Help at every level -----------------------------------------------------
 
@@ -387,8 +442,9 @@ help_row "att --help (prefix)" "^Usage: cpusteer attach " att --help
 
 # --- Run -----------------------------------------------------------------------
 
-N_FOREIGN=6
-ktap_plan $((1 + ${#HELP_DESC[@]} + ${#CASE_DESC[@]} + N_FOREIGN))
+N_FOREIGN=7
+N_OWN=10
+ktap_plan $((1 + ${#HELP_DESC[@]} + ${#CASE_DESC[@]} + N_FOREIGN + N_OWN))
 
 # The help list itself: a broken --help would otherwise shrink the plan.
 if [[ ${#COMMANDS[@]} -ge 6 ]]; then
@@ -443,6 +499,7 @@ FOREIGN_DESC=(
 	"a second attach is refused and changes nothing"
 	"detach leaves no XDP program and no pins"
 	"lo: --force with a failing native attach puts it back"
+	"--force without a handle on it refuses and keeps it"
 )
 
 foreign_tests()
@@ -524,7 +581,128 @@ foreign_rollback_test()
 	restore
 }
 
+# --force must be able to put the foreign program back before it takes it
+# off: without a file descriptor for it (the lookup by id fails) it stays.
+foreign_nofd_test()
+{
+	local id why
+
+	if ! attach_foreign "$VETH_B"; then
+		foreign_skip 6 6
+		return
+	fi
+	id=$(xdp_prog_id "$VETH_B")
+	last_cmd="attach $VETH_B --cpus 0 --force (bpf_prog_get_fd_by_id fails)"
+	cs_fault bpf_prog_get_fd_by_id attach "$VETH_B" --cpus 0 --force
+	why=$(expect "$EXIT_FAIL" "cannot get hold of XDP program id $id")
+	[[ $(xdp_prog_id "$VETH_B") == "$id" ]] ||
+		why+="XDP program on $VETH_B is '$(xdp_prog_id "$VETH_B")', want the foreign $id; "
+	! has_pins "$NS_B" "$VETH_B" || why+="pins exist for $VETH_B; "
+	result "foreign XDP program: ${FOREIGN_DESC[6]}" "$why"
+	restore
+}
+
+# Objects of other tools in bpffs, where a name such as ".." or "../NAME"
+# led in the layout keyed by name: detach must leave them alone.
+canary_tests()
+{
+	local dir=/sys/fs/bpf/csc$$ top=/sys/fs/bpf/csc$$t name why
+
+	canaries=("$dir" "$top")
+	if ! { mkdir "$dir" &&
+	       bpftool map create "$dir/m" type array key 4 value 4 \
+			entries 1 name csc &&
+	       bpftool map create "$top" type array key 4 value 4 \
+			entries 1 name csct; }; then
+		ktap_skip "detach .. leaves other tools' pins alone" "bpftool cannot pin maps"
+		ktap_skip "detach ../csc$$ leaves that directory alone" "bpftool cannot pin maps"
+		return
+	fi
+	for name in .. "../csc$$"; do
+		last_cmd="detach $name"
+		cs detach "$name"
+		why=$(expect "$EXIT_USAGE" "is not a valid interface name")
+		[[ -e $dir/m ]] || why+="$dir/m was removed; "
+		[[ -e $top ]] || why+="$top was removed; "
+		if [[ $name == .. ]]; then
+			result "detach .. leaves other tools' pins alone" "$why"
+		else
+			result "detach ../csc$$ leaves that directory alone" "$why"
+		fi
+	done
+}
+
+# What cpusteer does not own inside its own directories stays too.
+own_dir_tests()
+{
+	local dir why
+
+	last_cmd="attach $VETH_B --cpus 0, a map pinned into its directory, detach"
+	cs attach "$VETH_B" --cpus 0
+	dir=$(pin_dir "$NS_B" "$VETH_B")
+	why=""
+	if [[ $cs_rc -ne 0 ]] ||
+	   ! bpftool map create "$dir/extra" type array key 4 value 4 \
+		entries 1 name csextra; then
+		why="cannot set up: attach exit $cs_rc; "
+	else
+		cs detach "$VETH_B"
+		why=$(expect "$EXIT_FAIL" "$dir/extra was not made by cpusteer: left in place")
+		[[ -e $dir/extra ]] || why+="$dir/extra was removed; "
+		! ip -n "$NS_B" link show dev "$VETH_B" | grep -q xdp ||
+			why+="the XDP program is still attached; "
+	fi
+	result "detach stops steering but leaves a foreign pin in its directory" "$why"
+	rm -f "$dir/extra"
+	cs detach "$VETH_B"
+	why=$(expect_ok)$(leftovers "$VETH_B")
+	result "with the foreign pin gone, detach removes the directory" "$why"
+}
+
+# A status --json that fails on its command line is one JSON document.
+json_error_test()
+{
+	local why=""
+
+	last_cmd="status --json --bogus"
+	cs status --json --bogus
+	why=$(expect "$EXIT_USAGE" "unrecognized option '--bogus'")
+	jq -e -s 'length == 1 and (.[0].error | test("unrecognized option"))' \
+		"$cs_out" > /dev/null 2>&1 || why+="stdout is not one {\"error\"} document; "
+	result "status --json --bogus: the error as one JSON document" "$why"
+	last_cmd="-vv status"
+	cs -vv status
+	result "-vv (twice verbose) is accepted" "$(expect_ok)"
+}
+
+# Failures libbpf reports only under fault injection: each is said, exits
+# 1, and leaves nothing behind.
+fault_tests()
+{
+	last_cmd="classify --cpus 0 --pcap ... (bpf_map_lookup_elem fails)"
+	cs_fault bpf_map_lookup_elem classify --cpus 0 --pcap "$tmp/g1.pcap"
+	result "classify: a failed record lookup is an error" \
+		"$(expect "$EXIT_FAIL" "cannot read the decision record")"
+	last_cmd="bench (bpf_map__set_max_entries fails)"
+	cs_fault bpf_map__set_max_entries bench
+	result "bench: a failed map sizing is an error" \
+		"$(expect "$EXIT_FAIL" "cannot size the cpumap before loading")"
+	last_cmd="attach $VETH_B --cpus 0 (bpf_map__set_max_entries fails)"
+	cs_fault bpf_map__set_max_entries attach "$VETH_B" --cpus 0
+	result "attach: a failed map sizing is an error and leaves nothing" \
+		"$(expect "$EXIT_FAIL" "cannot size the cpumap before loading")$(leftovers "$VETH_B")"
+	last_cmd="attach $VETH_B --cpus 0 (bpf_map_update_elem fails)"
+	cs_fault bpf_map_update_elem attach "$VETH_B" --cpus 0
+	result "attach: a failed table write rolls everything back" \
+		"$(expect "$EXIT_FAIL" "cannot (write bucket|create the cpumap entry)")$(leftovers "$VETH_B")"
+}
+
 foreign_tests
 foreign_rollback_test
+foreign_nofd_test
+canary_tests
+own_dir_tests
+json_error_test
+fault_tests
 
 ktap_finish

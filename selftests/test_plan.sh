@@ -91,7 +91,7 @@ mk_sysroot "$TMP/i40e" eth0 i40e 4 25000 200 0000:41:00.0
 mk_sysroot "$TMP/virtio" eth0 virtio 1 none 37 0000:00:03.0
 
 ktap_header
-ktap_plan 24
+ktap_plan 30
 
 # 2 sockets x 16 cores x SMT2 (PU 2k, 2k+1 on core k), NIC on socket 1:
 # 8 queues -> cores 16..23 (PUs 32..46 even); targets the other cores of
@@ -150,6 +150,17 @@ check_plan "an interface with no PCI device: all CPUs, and says so" \
 	'.nic_pci == null and .rx_cpus == [] and (.target_cpus | length) == 8 and
 	 any(.warnings[]; test("no PCI device"))' \
 	lo --topology "$PLAN/8c.xml" --sysroot "$TMP/virtio"
+
+# More queue interrupts than a plan takes (CS_IRQ_MAX, 1,024): the first
+# 1,024 by queue number are planned, the rest named in a warning. Past the
+# limit they used to be written beyond the end of the array.
+mk_sysroot "$TMP/mlx5big" eth0 mlx5 1100 100000 1000 0000:81:00.0
+check_plan "1,100 queue interrupts: 1,024 planned, 76 said to keep their affinity" '
+	(.irq_affinity | length) == 1024 and .irq_affinity["1001"] == 32 and
+	(.irq_affinity | has("2025") | not) and
+	.rx_cpus == [32,34,36,38,40,42,44,46,48,50,52,54,56,58,60,62,0,2,4,6,8,10,12,14,16,18,20,22,24,26,28,30] and
+	any(.warnings[]; test("76 more receive-queue interrupts than the 1024 planned"))' \
+	eth0 --topology "$PLAN/2s16c-smt.xml" --sysroot "$TMP/mlx5big" --allow-smt
 
 # Bad input: refused with exit 2 and a message that names it.
 # refused EXIT-CODE REGEX CMD...: the command fails so, and says so.
@@ -217,4 +228,37 @@ ktap_check "detach restored every IRQ affinity and RPS mask" \
 	bash -c "[[ \"\$(cat $TMP/live/proc/irq/*/smp_affinity_list $TMP/live/sys/class/net/$VETH_B/queues/*/rps_cpus)\" == \"$(echo "$before")\" ]]"
 detached() { ! ip -n "$NS_B" link show dev "$VETH_B" | grep -q ' xdp' && ! has_pins "$NS_B" "$VETH_B"; }
 ktap_check "after detach: no XDP program and no pins" detached
+
+# Under 'nsenter --net', /sys is the host's and may describe another
+# namespace's interface of the same name. Here /sys belongs to NS_A, which
+# has an interface named like VETH_B: --auto must read and write NS_B's
+# own interface, and never touch NS_A's.
+rps() { ip netns exec "$1" cat "/sys/class/net/$VETH_B/queues/rx-0/rps_cpus"; }
+set_rps() { ip netns exec "$1" sh -c "echo $2 > /sys/class/net/$VETH_B/queues/rx-0/rps_cpus"; }
+ip -n "$NS_A" link add "$VETH_B" type veth peer name "y$$" &&
+	set_rps "$NS_A" 1 && set_rps "$NS_B" 2 ||
+	ktap_exit_skip "cannot give $NS_A an interface named $VETH_B with RPS"
+hostile_sys()
+{
+	unshare -m --propagation private bash -c \
+		"nsenter --net=/run/netns/$NS_A mount -t sysfs sysfs /sys &&
+		 nsenter --net=/run/netns/$NS_B $CPUSTEER attach $VETH_B --auto --dry-run"
+}
+ktap_check "--auto under a /sys of another namespace reads its own interface" \
+	bash -c "$(declare -f hostile_sys); hostile_sys |
+		 grep -q 'queues/rx-0/rps_cpus (now 2)'"
+ktap_check "--auto turns RPS off on its own interface only" \
+	bash -c "nsenter --net=/run/netns/$NS_B $CPUSTEER attach $VETH_B --auto > /dev/null &&
+		 [[ \$(ip netns exec $NS_B cat /sys/class/net/$VETH_B/queues/rx-0/rps_cpus) == 0 &&
+		    \$(ip netns exec $NS_A cat /sys/class/net/$VETH_B/queues/rx-0/rps_cpus) == 1 ]]"
+ktap_check "detach puts its RPS mask back, the other namespace's untouched" \
+	bash -c "nsenter --net=/run/netns/$NS_B $CPUSTEER detach $VETH_B > /dev/null &&
+		 [[ \$(ip netns exec $NS_B cat /sys/class/net/$VETH_B/queues/rx-0/rps_cpus) == 2 &&
+		    \$(ip netns exec $NS_A cat /sys/class/net/$VETH_B/queues/rx-0/rps_cpus) == 1 ]]"
+ktap_check "plan for an interface of another namespace only: refused" \
+	refused 2 "interface 'y$$' does not exist in this network namespace" \
+	nsenter --net="/run/netns/$NS_B" "$CPUSTEER" plan "y$$"
+ktap_check "plan --sysroot without the interface: refused" \
+	refused 2 "--sysroot $TMP/virtio has no interface nosuch0" \
+	"$CPUSTEER" plan nosuch0 --sysroot "$TMP/virtio"
 ktap_finish
