@@ -53,7 +53,7 @@ static const struct cs_option gen_opts[] = {
 	{ "ipv6", no_argument, OPT_IPV6, NULL, "IPv6 instead of IPv4" },
 	{ "proto", required_argument, OPT_PROTO, "P", "udp (default) or tcp" },
 	{ "size", required_argument, OPT_SIZE, "BYTES",
-	  "frame size with FCS (default: the smallest, 64 or more)" },
+	  "frame size with FCS, 64 or more (default: the smallest that fits)" },
 	{ "vlan", required_argument, OPT_VLAN, "ID[,ID]",
 	  "802.1Q tag, or 802.1ad outer + 802.1Q inner" },
 	{ "encap", required_argument, OPT_ENCAP, "E",
@@ -75,7 +75,7 @@ static const struct cs_option gen_opts[] = {
 	{ "dst-mac", required_argument, OPT_DST_MAC, "MAC",
 	  "destination MAC (default ff:ff:ff:ff:ff:ff)" },
 	{ "pcap", required_argument, OPT_PCAP, "FILE",
-	  "write the frames to FILE instead of sending them" },
+	  "write the frames to FILE instead of sending them (no --rate, --duration)" },
 	{ "json", no_argument, CS_OPT_JSON, NULL, "print the report as JSON" },
 	{ "help", no_argument, CS_OPT_HELP, NULL, "show this help" },
 	{}
@@ -308,6 +308,15 @@ static int gen_parse(int argc, char **argv, struct gen_args *a)
 	}
 	if (!a->ifname && !a->pcap) {
 		cs_err("give an interface to send through, or --pcap FILE to write the frames");
+		return -EINVAL;
+	}
+	/* A pcap is written at once: there is nothing to pace or bound. */
+	if (a->pcap && a->cfg.rate > 0) {
+		cs_err("--rate paces live sending, but --pcap writes every frame at once: drop --rate, or drop --pcap to send through IFACE");
+		return -EINVAL;
+	}
+	if (a->pcap && a->cfg.duration > 0) {
+		cs_err("--duration bounds live sending, but --pcap always writes --count frames: drop --duration and give the number of frames with --count");
 		return -EINVAL;
 	}
 	if (a->cfg.dist == CS_DIST_ELEPHANTS &&

@@ -87,15 +87,16 @@ static size_t headers_len(const struct cs_frame_spec *s)
 
 int cs_gen_set_size(struct cs_gen_cfg *cfg)
 {
-	size_t min = headers_len(&cfg->spec) + sizeof(struct cs_gen_payload) +
-		     CS_FCS_LEN;
+	size_t need = headers_len(&cfg->spec) + sizeof(struct cs_gen_payload) +
+		      CS_FCS_LEN;
+	size_t min = need < CS_ETH_MIN_FRAME ? CS_ETH_MIN_FRAME : need;
 
 	if (!cfg->size)
-		cfg->size = min < 64 ? 64 : min;
+		cfg->size = min;
 	if (cfg->size < min || cfg->size > CS_FRAME_MAX) {
-		cs_err("--size %u does not fit: these headers and the %zu-byte flow/sequence payload need %zu to %d bytes (FCS included)",
-		       cfg->size, sizeof(struct cs_gen_payload), min,
-		       CS_FRAME_MAX);
+		cs_err("--size %u does not fit: give %zu to %d bytes (FCS included); Ethernet frames are at least %d, and these headers with the %zu-byte flow/sequence payload need %zu",
+		       cfg->size, min, CS_FRAME_MAX, CS_ETH_MIN_FRAME,
+		       sizeof(struct cs_gen_payload), need);
 		return -EINVAL;
 	}
 	cfg->spec.payload_len = cfg->size - CS_FCS_LEN -

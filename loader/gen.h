@@ -20,6 +20,10 @@
  */
 #define CS_GEN_MIN_ORDER	(1U << 16)
 #define CS_FCS_LEN		4	/* --size counts it; XDP never sees it */
+/* IEEE 802.3 4.4.2: the shortest valid frame, FCS included; anything
+ * shorter is a runt that a receiving MAC discards.
+ */
+#define CS_ETH_MIN_FRAME	64
 
 enum cs_dist {
 	CS_DIST_UNIFORM,
