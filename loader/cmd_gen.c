@@ -3,6 +3,7 @@
  * pcap, each datagram numbered within its flow.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ enum {
 	OPT_OUTER_DST,
 	OPT_TUNNEL_ID,
 	OPT_PCAP,
+	OPT_SEED,
 };
 
 static const struct cs_option gen_opts[] = {
@@ -50,6 +52,8 @@ static const struct cs_option gen_opts[] = {
 	  "frames per second (default: as fast as the CPU goes)" },
 	{ "dist", required_argument, OPT_DIST, "D",
 	  "flow popularity: uniform, zipf:S or elephants:K:SHARE" },
+	{ "seed", required_argument, OPT_SEED, "N",
+	  "seed of the random flow order, 0 to 2^64-1 (default: a fresh one, reported)" },
 	{ "ipv6", no_argument, OPT_IPV6, NULL, "IPv6 instead of IPv4" },
 	{ "proto", required_argument, OPT_PROTO, "P", "udp (default) or tcp" },
 	{ "size", required_argument, OPT_SIZE, "BYTES",
@@ -95,7 +99,9 @@ const struct cs_command cs_cmd_gen = {
 "number in the flow (include/cs_gen.h), so a receiver sees loss and\n"
 "reordering. --encap wraps every frame in a tunnel (its outer headers fixed,\n"
 "the inner flows varying). With --pcap, the same frames go to a file, for\n"
-"'cpusteer classify'; IFACE is then optional.\n",
+"'cpusteer classify'; IFACE is then optional. The same --seed gives the\n"
+"same frames, live and in a pcap; without one, gen draws a seed and\n"
+"reports it.\n",
 	.opts = gen_opts,
 };
 
@@ -104,6 +110,7 @@ struct gen_args {
 	const char *ifname, *pcap, *src, *dst, *outer_src, *outer_dst;
 	__u32 encap, tunnel_id;
 	int ifindex;
+	bool seeded;		/* --seed given */
 };
 
 /* --encap names, in enum cs_frame_encap_type order. */
@@ -138,6 +145,26 @@ static int parse_vlans(const char *s, struct cs_frame_spec *spec)
 	spec->vlan_tpid[0] = 0x8100;
 	spec->vlan_id[0] = ids[0];
 	return 0;
+}
+
+/* --seed: any 64-bit value, in decimal, so it can be pasted back. */
+static int parse_seed(const char *s, __u64 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		goto err;
+	v = strtoull(s, &end, 10);
+	if (*end || errno)
+		goto err;
+	*out = v;
+	return 0;
+err:
+	cs_err("--seed '%s' is not a decimal whole number from 0 to %llu: give the seed a report printed, or any number",
+	       s, (unsigned long long)UINT64_MAX);
+	return -EINVAL;
 }
 
 static int parse_one(struct gen_args *a, int c)
@@ -209,6 +236,9 @@ static int parse_one(struct gen_args *a, int c)
 	case OPT_PCAP:
 		a->pcap = optarg;
 		return 0;
+	case OPT_SEED:
+		a->seeded = true;
+		return parse_seed(optarg, &cfg->seed);
 	case CS_OPT_JSON:
 		cs_json = true;
 		return 0;
@@ -310,9 +340,9 @@ static int gen_parse(int argc, char **argv, struct gen_args *a)
 		cs_err("give an interface to send through, or --pcap FILE to write the frames");
 		return -EINVAL;
 	}
-	/* A pcap is written at once: there is nothing to pace or bound. */
+	/* A pcap is written at once and its times are synthetic. */
 	if (a->pcap && a->cfg.rate > 0) {
-		cs_err("--rate paces live sending, but --pcap writes every frame at once: drop --rate, or drop --pcap to send through IFACE");
+		cs_err("--rate paces live sending, but --pcap writes every frame at once and stamps them 1 us apart: drop --rate, or drop --pcap to send through IFACE");
 		return -EINVAL;
 	}
 	if (a->pcap && a->cfg.duration > 0) {
@@ -346,14 +376,16 @@ static void report(const struct gen_args *a, const struct cs_gen_result *r)
 	struct json_object *o;
 
 	if (!cs_json) {
-		printf("%s %llu frames (%u flows, %u bytes) in %.3f s: %.0f frames/s, %llu transmit errors\n",
+		printf("%s %llu frames (%u flows, %u bytes, seed %llu) in %.3f s: %.0f frames/s, %llu transmit errors\n",
 		       a->pcap ? "wrote" : "sent",
 		       (unsigned long long)r->sent, a->cfg.flows, a->cfg.size,
-		       r->seconds, pps, (unsigned long long)r->tx_errors);
+		       (unsigned long long)a->cfg.seed, r->seconds, pps,
+		       (unsigned long long)r->tx_errors);
 		return;
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "sent", json_object_new_uint64(r->sent));
+	json_object_object_add(o, "seed", json_object_new_uint64(a->cfg.seed));
 	json_object_object_add(o, "tx_errors",
 			       json_object_new_uint64(r->tx_errors));
 	json_object_object_add(o, "seconds", json_object_new_double(r->seconds));
@@ -372,6 +404,11 @@ int cmd_gen(int argc, char **argv)
 
 	if (gen_parse(argc, argv, &a))
 		return CS_EXIT_USAGE;
+	if (!a.seeded && (err = cs_gen_random_seed(&a.cfg.seed))) {
+		cs_err("cannot draw a random seed (getrandom: %s): give one with --seed N",
+		       strerror(-err));
+		return CS_EXIT_FAIL;
+	}
 	if (a.pcap) {
 		err = cs_gen_write_pcap(&a.cfg, a.pcap, &r);
 	} else {

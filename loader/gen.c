@@ -16,7 +16,6 @@
 #include "gen.h"
 #include "gen.skel.h"
 #include "log.h"
-#include "pcapio.h"
 
 /* Frames per BPF_PROG_TEST_RUN call: long enough to amortise the syscall,
  * short enough to check --duration and pace --rate every few ms.
@@ -116,17 +115,44 @@ void cs_gen_flow(const struct cs_gen_cfg *cfg, __u32 i, struct cs_gen_flow *f)
 	f->dport = htons(cfg->dport_base + i % CS_GEN_PORTS);
 }
 
-static double rand01(void)
+/*
+ * splitmix64: Steele, Lea and Flood, "Fast splittable pseudorandom number
+ * generators", OOPSLA 2014; this is Vigna's public-domain reference code
+ * (https://prng.di.unimi.it/splitmix64.c). 64 bits of state, every seed
+ * (0 included) a good one, and it passes BigCrush: plenty for drawing a
+ * sending order, and small enough to be sure of what it does.
+ */
+static __u64 splitmix64(__u64 *state)
 {
-	__u64 r;
+	__u64 z = (*state += 0x9e3779b97f4a7c15ULL);
 
-	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-		r = (__u64)rand() << 32 | rand();
-	return (r >> 11) * (1.0 / 9007199254740992.0);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, 1): the top 53 bits, a double's mantissa. */
+static double rand01(__u64 *state)
+{
+	return (splitmix64(state) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* A drawn seed stays below 2^53, so it comes back exact from tools that
+ * read JSON numbers as doubles (jq, JavaScript); --seed takes any.
+ */
+#define GEN_SEED_DRAWN_MASK	((1ULL << 53) - 1)
+
+int cs_gen_random_seed(__u64 *seed)
+{
+	if (getrandom(seed, sizeof(*seed), 0) != sizeof(*seed))
+		return -errno;
+	*seed &= GEN_SEED_DRAWN_MASK;
+	return 0;
 }
 
 /* Zipf: P(flow i) ~ 1 / (i + 1)^s, drawn by inverse CDF. */
-static int order_zipf(const struct cs_gen_cfg *cfg, __u32 *order, __u32 len)
+static int order_zipf(const struct cs_gen_cfg *cfg, __u64 *rng, __u32 *order,
+		      __u32 len)
 {
 	double *cdf = malloc(cfg->flows * sizeof(*cdf)), sum = 0;
 	__u32 i;
@@ -136,7 +162,7 @@ static int order_zipf(const struct cs_gen_cfg *cfg, __u32 *order, __u32 len)
 	for (i = 0; i < cfg->flows; i++)
 		cdf[i] = sum += pow(i + 1, -cfg->zipf_s);
 	for (i = 0; i < len; i++) {
-		double u = rand01() * sum;
+		double u = rand01(rng) * sum;
 		__u32 lo = 0, hi = cfg->flows - 1;
 
 		while (lo < hi) {
@@ -156,6 +182,7 @@ static int order_zipf(const struct cs_gen_cfg *cfg, __u32 *order, __u32 len)
 int cs_gen_order(const struct cs_gen_cfg *cfg, __u32 **out, __u32 *outlen)
 {
 	__u32 len = CS_GEN_MIN_ORDER, i, mice = cfg->flows - cfg->elephants;
+	__u64 rng = cfg->seed;	/* every draw comes from --seed */
 	__u32 *order;
 	int err = 0;
 
@@ -171,14 +198,14 @@ int cs_gen_order(const struct cs_gen_cfg *cfg, __u32 **out, __u32 *outlen)
 			order[i] = i % cfg->flows;
 		break;
 	case CS_DIST_ZIPF:
-		err = order_zipf(cfg, order, len);
+		err = order_zipf(cfg, &rng, order, len);
 		break;
 	case CS_DIST_ELEPHANTS:
 		/* Flows 0..K-1 are the elephants; the rest share the rest. */
 		for (i = 0; i < len; i++)
-			order[i] = rand01() < cfg->share || !mice ?
-				   (__u32)(rand01() * cfg->elephants) :
-				   cfg->elephants + (__u32)(rand01() * mice);
+			order[i] = rand01(&rng) < cfg->share || !mice ?
+				   (__u32)(rand01(&rng) * cfg->elephants) :
+				   cfg->elephants + (__u32)(rand01(&rng) * mice);
 		break;
 	}
 	if (err) {
@@ -217,8 +244,8 @@ int cs_gen_write_pcap(const struct cs_gen_cfg *cfg, const char *path,
 {
 	struct cs_gen_flow *flows = NULL;
 	__u32 *order = NULL, len, i;
+	struct cs_gen_pcap *p;
 	struct timespec a, b;
-	struct cs_pcap *p;
 	__u8 buf[CS_FRAME_MAX];
 	__u64 n;
 	int err;
@@ -228,7 +255,7 @@ int cs_gen_write_pcap(const struct cs_gen_cfg *cfg, const char *path,
 	if (err)
 		return err;
 	flows = calloc(cfg->flows, sizeof(*flows));
-	err = flows ? cs_pcap_open_write(path, &p) : -ENOMEM;
+	err = flows ? cs_gen_pcap_open(path, &p) : -ENOMEM;
 	if (err)
 		goto out;
 	for (i = 0; i < cfg->flows; i++)
@@ -236,11 +263,12 @@ int cs_gen_write_pcap(const struct cs_gen_cfg *cfg, const char *path,
 	for (n = 0; n < cfg->count; n++) {
 		__u32 fid = order[n & (len - 1)];
 
-		cs_pcap_write(p, buf, cs_gen_frame(cfg, &flows[fid], fid,
-						flows[fid].next_seq++, buf,
-						sizeof(buf)));
+		cs_gen_pcap_write(p, n, buf,
+				  cs_gen_frame(cfg, &flows[fid], fid,
+					       flows[fid].next_seq++, buf,
+					       sizeof(buf)));
 	}
-	err = cs_pcap_close(p);
+	err = cs_gen_pcap_close(p);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	res->sent = n;
 	res->tx_errors = 0;
