@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -22,6 +25,17 @@
  */
 #define GEN_CHUNK	65536
 #define GEN_MIN_CHUNK	64
+/* The largest --size BPF_PROG_TEST_RUN takes as a live frame, measured on
+ * 6.18 x86-64: a 4 KiB page less XDP_PACKET_HEADROOM (256), struct
+ * xdp_page_head (112) and skb_shared_info (320) is 3408 bytes, 3412 with
+ * the FCS. Other kernels differ; only the error message quotes it.
+ */
+#define GEN_LIVE_MAX_SIZE	3412
+
+/* The BPF side reads gen_params with this layout: no holes, no surprises. */
+_Static_assert(sizeof(struct cs_gen_params) == 40 &&
+	       offsetof(struct cs_gen_params, pidns_dev) == 24,
+	       "struct cs_gen_params changed: check include/cs_gen.h");
 
 void cs_gen_cfg_init(struct cs_gen_cfg *cfg)
 {
@@ -270,13 +284,41 @@ int cs_gen_write_pcap(const struct cs_gen_cfg *cfg, const char *path,
 	}
 	err = cs_gen_pcap_close(p);
 	clock_gettime(CLOCK_MONOTONIC, &b);
+	memset(res, 0, sizeof(*res));
 	res->sent = n;
-	res->tx_errors = 0;
 	res->seconds = b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) / 1e9;
 out:
 	free(order);
 	free(flows);
 	return err;
+}
+
+__u64 cs_gen_refused_total(const struct cs_gen_result *res)
+{
+	__u64 sum = 0;
+	int i;
+
+	for (i = 0; i < CS_GEN_REFUSED_SLOTS; i++)
+		sum += res->refused[i];
+	return sum;
+}
+
+/* Who we are, for the tracepoints to count our frames only. */
+static int gen_own_pidns(struct cs_gen_params *gp)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/pid", &st)) {
+		int err = -errno;
+
+		cs_err("cannot read /proc/self/ns/pid (is /proc mounted?): %s",
+		       strerror(-err));
+		return err;
+	}
+	gp->tgid = getpid();
+	gp->pidns_dev = st.st_dev;
+	gp->pidns_ino = st.st_ino;
+	return 0;
 }
 
 int cs_gen_load(const struct cs_gen_cfg *cfg, int ifindex,
@@ -307,6 +349,9 @@ int cs_gen_load(const struct cs_gen_cfg *cfg, int ifindex,
 	gp->l4_csum_off = l4 + (s->proto == IPPROTO_TCP ? 16 : 6);
 	gp->payload_off = lay.payload;
 	gp->udp = s->proto == IPPROTO_UDP;
+	err = gen_own_pidns(gp);
+	if (err)
+		goto err_destroy;
 	err = cs_gen_order(cfg, &order, &len);
 	if (err)
 		goto err_destroy;
@@ -335,11 +380,6 @@ int cs_gen_load(const struct cs_gen_cfg *cfg, int ifindex,
 		cs_err("cannot fill the generator's maps: %s", strerror(-err));
 		goto err_destroy;
 	}
-	/* Counting transmit errors is a courtesy: go on without it. */
-	skel->links.cs_gen_tx_err = bpf_program__attach(skel->progs.cs_gen_tx_err);
-	if (!skel->links.cs_gen_tx_err)
-		cs_warn("cannot count transmit errors (tp_btf/xdp_redirect_err): %s",
-			strerror(errno));
 	free(order);
 	*out = skel;
 	return 0;
@@ -370,6 +410,38 @@ static void sleep_until(double t)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * The tracepoints that say what the device did with each frame. Without
+ * them gen could only say how often its program ran, which is not what
+ * arrived (a veth without XDP on its peer takes nothing): refuse to send.
+ */
+static int gen_attach_counters(struct gen_bpf *skel)
+{
+	struct {
+		struct bpf_program *prog;
+		struct bpf_link **link;
+		const char *tp;
+	} tps[] = {
+		{ skel->progs.cs_gen_xmit, &skel->links.cs_gen_xmit,
+		  "xdp_devmap_xmit" },
+		{ skel->progs.cs_gen_tx_err, &skel->links.cs_gen_tx_err,
+		  "xdp_redirect_err" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		*tps[i].link = bpf_program__attach(tps[i].prog);
+		if (!*tps[i].link) {
+			int err = -errno;
+
+			cs_err("cannot attach tp_btf/%s (%s), so nothing could tell which frames the device took: not sending (needs BTF, /sys/kernel/btf/vmlinux)",
+			       tps[i].tp, strerror(-err));
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
 int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
 		struct cs_gen_result *res)
 {
@@ -381,16 +453,19 @@ int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
 	size_t len;
 	int err;
 
+	memset(res, 0, sizeof(*res));
 	err = cs_gen_load(cfg, ifindex, &skel);
 	if (err)
 		return err;
+	err = gen_attach_counters(skel);
+	if (err)
+		goto out;
 	cs_gen_flow(cfg, 0, &f0);
 	len = cs_gen_frame(cfg, &f0, 0, 0, tmpl, sizeof(tmpl));
 	ctx.data_end = len;	/* the kernel wants the ctx to match the data */
 	/* Paced: every millisecond, send what the rate owes by now. A fixed
 	 * chunk per sleep would run slow wherever sleeps overshoot (VMs).
 	 */
-	memset(res, 0, sizeof(*res));
 	start = now();
 	while (res->sent < cfg->count) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = tmpl,
@@ -415,14 +490,36 @@ int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
 		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.cs_gen),
 					   &opts)) {
 			err = -errno;
-			cs_err("transmitting live frames failed after %llu: %s",
-			       (unsigned long long)res->sent, strerror(errno));
+			if (err == -EINVAL && !res->sent)
+				cs_err("the kernel refused to run a %zu-byte live frame (%s): live frames must fit in a page after the kernel's headroom (on 6.18 with 4 KiB pages, --size %d is the largest): lower --size, or write a pcap",
+				       len, strerror(-err), GEN_LIVE_MAX_SIZE);
+			else
+				cs_err("transmitting live frames failed after %llu: %s",
+				       (unsigned long long)res->sent,
+				       strerror(-err));
 			break;
 		}
 		res->sent += opts.repeat;
 	}
 	res->seconds = now() - start;
-	res->tx_errors = skel->bss->gen_tx_errors;
+	/* Every flush happened inside the last run: the counts are whole. */
+	res->accepted = skel->bss->gen_accepted;
+	memcpy(res->refused, skel->bss->gen_refused, sizeof(res->refused));
+	if (res->accepted + cs_gen_refused_total(res) < res->sent)
+		res->unaccounted = res->sent - res->accepted -
+				   cs_gen_refused_total(res);
+	/* More outcomes than frames: someone else's got counted, so none of
+	 * the counts can be trusted to say what arrived.
+	 */
+	if (!err && res->accepted + cs_gen_refused_total(res) > res->sent) {
+		cs_err("the tracepoints report %llu frames accepted or refused for %llu sent: another sender's were counted too, so gen cannot say what the device took; run it again",
+		       (unsigned long long)(res->accepted +
+					    cs_gen_refused_total(res)),
+		       (unsigned long long)res->sent);
+		res->miscounted = true;
+		err = -EIO;
+	}
+out:
 	gen_bpf__destroy(skel);
 	return err;
 }

@@ -46,9 +46,16 @@ struct cs_gen_cfg {
 	struct cs_frame_spec spec;	/* template: family, proto, tags, MACs */
 };
 
+/*
+ * Live, every frame sent is in exactly one of accepted, refused[] and
+ * unaccounted; a pcap's frames are all "sent" and nothing else.
+ */
 struct cs_gen_result {
-	__u64 sent;
-	__u64 tx_errors;
+	__u64 sent;		/* frames the program ran on, or wrote */
+	__u64 accepted;		/* taken by the device's ndo_xdp_xmit */
+	__u64 refused[CS_GEN_REFUSED_SLOTS];	/* by errno: include/cs_gen.h */
+	__u64 unaccounted;	/* sent, but no tracepoint reported them */
+	bool miscounted;	/* more outcomes than frames: counts useless */
 	double seconds;
 };
 
@@ -77,8 +84,13 @@ struct gen_bpf;
 /* The generator program with its maps filled, transmitting to @ifindex. */
 int cs_gen_load(const struct cs_gen_cfg *cfg, int ifindex,
 		struct gen_bpf **out);
+/* Frames the device refused, all causes together. */
+__u64 cs_gen_refused_total(const struct cs_gen_result *res);
 int cs_gen_write_pcap(const struct cs_gen_cfg *cfg, const char *path,
 		      struct cs_gen_result *res);
+/* Sends and counts what the device did with every frame; fails before
+ * sending (-ENOTSUP, printed) if that cannot be counted.
+ */
 int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
 		struct cs_gen_result *res);
 
