@@ -38,8 +38,9 @@ struct {
  */
 __u64 gen_pos;
 
-/* Frames the kernel failed to transmit after we redirected them. */
-__u64 gen_tx_errors;
+/* What became of the redirected frames (include/cs_gen.h). */
+__u64 gen_accepted;
+__u64 gen_refused[CS_GEN_REFUSED_SLOTS];
 
 static __always_inline __u16 csum_fold32(__u32 s)
 {
@@ -118,17 +119,72 @@ int cs_gen(struct xdp_md *ctx)
 	return bpf_redirect(gen_params.ifindex, 0);
 }
 
-struct net_device;
+/* Only ifindex is read: CO-RE finds it wherever this kernel keeps it. */
+struct net_device {
+	int ifindex;
+} __attribute__((preserve_access_index));
 struct bpf_prog;
 
-/* A failed transmit after bpf_redirect(): map_id 0, index = ifindex. */
+/* bpf_redirect(ifindex) marks its target as map type UNSPEC with this
+ * map_id, which no map can have (net/core/filter.c, bpf_xdp_redirect).
+ */
+#define GEN_REDIRECT_IFINDEX_MAP_ID	0x7fffffff	/* INT_MAX */
+
+/* Was this event caused by this generator, to its device? The rx device
+ * of a live frame is the ingress_ifindex the loader gave, its target too.
+ */
+static __always_inline int gen_ours(const struct net_device *from,
+				     const struct net_device *to)
+{
+	struct bpf_pidns_info ns;
+
+	if (!from || !to || from->ifindex != gen_params.ifindex ||
+	    to->ifindex != gen_params.ifindex)
+		return 0;
+	if (bpf_get_ns_current_pid_tgid(gen_params.pidns_dev,
+					gen_params.pidns_ino, &ns, sizeof(ns)))
+		return 0;
+	return ns.tgid == gen_params.tgid;
+}
+
+/* Count @n frames refused with @err (negative errno, or 0: none given). */
+static __always_inline void gen_refuse(int err, __u64 n)
+{
+	__u32 slot = err < 0 && -err < CS_GEN_ERRNO_MAX ? -err :
+		     err ? CS_GEN_ERRNO_MAX : 0;
+
+	if (slot < CS_GEN_REFUSED_SLOTS)	/* for the verifier */
+		__sync_fetch_and_add(&gen_refused[slot], n);
+}
+
+/* A bulk queue flushed to the device: its driver took @sent frames and
+ * dropped @drops, refusing them all with @err if it gave one.
+ */
+SEC("tp_btf/xdp_devmap_xmit")
+int BPF_PROG(cs_gen_xmit, const struct net_device *from_dev,
+	     const struct net_device *to_dev, int sent, int drops, int err)
+{
+	if (!gen_ours(from_dev, to_dev))
+		return 0;
+	if (sent > 0)
+		__sync_fetch_and_add(&gen_accepted, sent);
+	if (drops > 0)
+		gen_refuse(err, drops);
+	return 0;
+}
+
+/* The redirect failed before any driver saw the frame (device down, no
+ * ndo_xdp_xmit, frame too big for its MTU): one event per frame.
+ */
 SEC("tp_btf/xdp_redirect_err")
 int BPF_PROG(cs_gen_tx_err, const struct net_device *dev,
 	     const struct bpf_prog *xdp, const void *tgt, int err,
 	     enum bpf_map_type map_type, __u32 map_id, __u32 index)
 {
-	if (!map_id && index == gen_params.ifindex)
-		__sync_fetch_and_add(&gen_tx_errors, 1);
+	if (map_type == BPF_MAP_TYPE_UNSPEC &&
+	    map_id == GEN_REDIRECT_IFINDEX_MAP_ID &&
+	    index == gen_params.ifindex && gen_ours(dev, dev))
+		gen_refuse(err, 1);
 	return 0;
 }
 

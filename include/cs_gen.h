@@ -53,6 +53,27 @@ struct cs_gen_params {
 	__u16 ip_csum_off;	/* 0: no IPv4 header checksum (IPv6) */
 	__u16 payload_off;	/* struct cs_gen_payload */
 	__u16 udp;		/* UDP: a computed checksum 0 goes as 0xffff */
+	/* The sending process, as its own PID namespace sees it (the
+	 * nsfs device and inode of /proc/self/ns/pid): the tracepoints
+	 * count only the flushes this process caused, not another
+	 * generator's to a device with the same ifindex elsewhere.
+	 */
+	__u32 tgid;
+	__u64 pidns_dev;
+	__u64 pidns_ino;
 };
+
+/*
+ * What the device did with the frames, from the tracepoints xdp_devmap_xmit
+ * (a driver's ndo_xdp_xmit took "sent" of a bulk and dropped "drops", with
+ * an errno if it refused them all) and xdp_redirect_err (the redirect
+ * failed before the driver: device down, no ndo_xdp_xmit, too big).
+ * refused[e] counts errno e for 0 < e < CS_GEN_ERRNO_MAX; refused[0] the
+ * frames a driver dropped without an errno (veth: the peer's ring was full,
+ * or a frame beyond the peer's MTU); refused[CS_GEN_ERRNO_MAX] any other.
+ * 134 is one past EHWPOISON (133), the last errno of asm-generic/errno.h.
+ */
+#define CS_GEN_ERRNO_MAX	134
+#define CS_GEN_REFUSED_SLOTS	(CS_GEN_ERRNO_MAX + 1)
 
 #endif /* CS_GEN_H */

@@ -2,12 +2,16 @@
 /* cpusteer gen: flows of test traffic, live through an interface or to a
  * pcap, each datagram numbered within its flow.
  */
+#define _GNU_SOURCE	/* strerrorname_np() */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/in.h>
@@ -37,6 +41,7 @@ enum {
 	OPT_OUTER_DST,
 	OPT_TUNNEL_ID,
 	OPT_PCAP,
+	OPT_SEED,
 };
 
 static const struct cs_option gen_opts[] = {
@@ -50,10 +55,12 @@ static const struct cs_option gen_opts[] = {
 	  "frames per second (default: as fast as the CPU goes)" },
 	{ "dist", required_argument, OPT_DIST, "D",
 	  "flow popularity: uniform, zipf:S or elephants:K:SHARE" },
+	{ "seed", required_argument, OPT_SEED, "N",
+	  "seed of the random flow order, 0 to 2^64-1 (default: a fresh one, reported)" },
 	{ "ipv6", no_argument, OPT_IPV6, NULL, "IPv6 instead of IPv4" },
 	{ "proto", required_argument, OPT_PROTO, "P", "udp (default) or tcp" },
 	{ "size", required_argument, OPT_SIZE, "BYTES",
-	  "frame size with FCS (default: the smallest, 64 or more)" },
+	  "frame size with FCS, 64 or more (default: the smallest that fits)" },
 	{ "vlan", required_argument, OPT_VLAN, "ID[,ID]",
 	  "802.1Q tag, or 802.1ad outer + 802.1Q inner" },
 	{ "encap", required_argument, OPT_ENCAP, "E",
@@ -75,7 +82,7 @@ static const struct cs_option gen_opts[] = {
 	{ "dst-mac", required_argument, OPT_DST_MAC, "MAC",
 	  "destination MAC (default ff:ff:ff:ff:ff:ff)" },
 	{ "pcap", required_argument, OPT_PCAP, "FILE",
-	  "write the frames to FILE instead of sending them" },
+	  "write the frames to FILE instead of sending them (no --rate, --duration)" },
 	{ "json", no_argument, CS_OPT_JSON, NULL, "print the report as JSON" },
 	{ "help", no_argument, CS_OPT_HELP, NULL, "show this help" },
 	{}
@@ -88,14 +95,19 @@ const struct cs_command cs_cmd_gen = {
 	.summary = "Generate numbered flows of test traffic, live or into a pcap.",
 	.details =
 "Live: transmits out of IFACE with BPF_PROG_TEST_RUN and live frames; an XDP\n"
-"program rewrites a template frame per packet. On a veth, the peer must run\n"
-"an XDP program (cpusteer does) or have GRO on, or the frames are refused.\n"
+"program rewrites a template frame per packet. The report says how many\n"
+"frames IFACE's driver accepted and why it refused any (from the kernel's\n"
+"xdp_devmap_xmit and xdp_redirect_err tracepoints); gen exits 1 unless it\n"
+"accepted every one. On a veth, the peer must run an XDP program (cpusteer\n"
+"does) or have GRO on, or the frames are refused.\n"
 "Flow i goes from --src + i/16384, port --sport + i%16384, to --dst, port\n"
 "--dport + i%16384. Every payload carries the flow id and its sequence\n"
 "number in the flow (include/cs_gen.h), so a receiver sees loss and\n"
 "reordering. --encap wraps every frame in a tunnel (its outer headers fixed,\n"
 "the inner flows varying). With --pcap, the same frames go to a file, for\n"
-"'cpusteer classify'; IFACE is then optional.\n",
+"'cpusteer classify'; IFACE is then optional. The same --seed gives the\n"
+"same frames, live and in a pcap; without one, gen draws a seed and\n"
+"reports it.\n",
 	.opts = gen_opts,
 };
 
@@ -104,6 +116,7 @@ struct gen_args {
 	const char *ifname, *pcap, *src, *dst, *outer_src, *outer_dst;
 	__u32 encap, tunnel_id;
 	int ifindex;
+	bool seeded;		/* --seed given */
 };
 
 /* --encap names, in enum cs_frame_encap_type order. */
@@ -138,6 +151,26 @@ static int parse_vlans(const char *s, struct cs_frame_spec *spec)
 	spec->vlan_tpid[0] = 0x8100;
 	spec->vlan_id[0] = ids[0];
 	return 0;
+}
+
+/* --seed: any 64-bit value, in decimal, so it can be pasted back. */
+static int parse_seed(const char *s, __u64 *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		goto err;
+	v = strtoull(s, &end, 10);
+	if (*end || errno)
+		goto err;
+	*out = v;
+	return 0;
+err:
+	cs_err("--seed '%s' is not a decimal whole number from 0 to %llu: give the seed a report printed, or any number",
+	       s, (unsigned long long)UINT64_MAX);
+	return -EINVAL;
 }
 
 static int parse_one(struct gen_args *a, int c)
@@ -209,6 +242,9 @@ static int parse_one(struct gen_args *a, int c)
 	case OPT_PCAP:
 		a->pcap = optarg;
 		return 0;
+	case OPT_SEED:
+		a->seeded = true;
+		return parse_seed(optarg, &cfg->seed);
 	case CS_OPT_JSON:
 		cs_json = true;
 		return 0;
@@ -310,6 +346,15 @@ static int gen_parse(int argc, char **argv, struct gen_args *a)
 		cs_err("give an interface to send through, or --pcap FILE to write the frames");
 		return -EINVAL;
 	}
+	/* A pcap is written at once and its times are synthetic. */
+	if (a->pcap && a->cfg.rate > 0) {
+		cs_err("--rate paces live sending, but --pcap writes every frame at once and stamps them 1 us apart: drop --rate, or drop --pcap to send through IFACE");
+		return -EINVAL;
+	}
+	if (a->pcap && a->cfg.duration > 0) {
+		cs_err("--duration bounds live sending, but --pcap always writes --count frames: drop --duration and give the number of frames with --count");
+		return -EINVAL;
+	}
 	if (a->cfg.dist == CS_DIST_ELEPHANTS &&
 	    a->cfg.elephants >= a->cfg.flows) {
 		cs_err("--dist elephants:%u needs more than %u flows (--flows %u)",
@@ -331,28 +376,272 @@ static int gen_parse(int argc, char **argv, struct gen_args *a)
 	return 0;
 }
 
-static void report(const struct gen_args *a, const struct cs_gen_result *r)
+/* IFF_* flags of @ifname, or 0 if they cannot be read. */
+static unsigned int link_flags(const char *ifname)
 {
-	double pps = r->seconds > 0 ? r->sent / r->seconds : 0;
-	struct json_object *o;
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	unsigned int flags = 0;
 
-	if (!cs_json) {
-		printf("%s %llu frames (%u flows, %u bytes) in %.3f s: %.0f frames/s, %llu transmit errors\n",
-		       a->pcap ? "wrote" : "sent",
-		       (unsigned long long)r->sent, a->cfg.flows, a->cfg.size,
-		       r->seconds, pps, (unsigned long long)r->tx_errors);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd >= 0 && !ioctl(fd, SIOCGIFFLAGS, &ifr))
+		flags = (unsigned short)ifr.ifr_flags;
+	if (fd >= 0)
+		close(fd);
+	return flags;
+}
+
+/* Where a refusal count lives besides the errnos (include/cs_gen.h). */
+enum {
+	REFUSED_DROPPED = 0,			/* no errno given */
+	REFUSED_OTHER = CS_GEN_ERRNO_MAX,	/* an errno past the table */
+	REFUSED_UNACCOUNTED = CS_GEN_REFUSED_SLOTS,	/* seen by no one */
+};
+
+/* Is @ifname a veth? Its refusals mean something about its peer. */
+static bool is_veth(const char *ifname)
+{
+	struct ethtool_drvinfo info = { .cmd = ETHTOOL_GDRVINFO };
+	struct ifreq ifr = { .ifr_data = (void *)&info };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	bool veth = false;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd >= 0 && !ioctl(fd, SIOCETHTOOL, &ifr))
+		veth = !strcmp(info.driver, "veth");
+	if (fd >= 0)
+		close(fd);
+	return veth;
+}
+
+/* A refusal's name: the errno's, or what stands for it. */
+static const char *cause_name(int slot)
+{
+	const char *name;
+
+	switch (slot) {
+	case REFUSED_DROPPED:
+		return "dropped";
+	case REFUSED_OTHER:
+		return "other";
+	case REFUSED_UNACCOUNTED:
+		return "unaccounted";
+	}
+	name = strerrorname_np(slot);
+	return name ? name : "other";
+}
+
+/*
+ * Why the device refused frames, and what to do. As measured on 6.18
+ * (selftests/test_gen_live.sh): __xdp_enqueue() refuses with EOPNOTSUPP a
+ * device whose xdp_features lack NDO_XMIT (lo; a veth whose peer has
+ * neither a native XDP program nor GRO on: generic XDP on the peer does
+ * not count), xdp_ok_fwd_dev() with ENETDOWN or EMSGSIZE; veth_xdp_xmit()
+ * refuses a whole burst with ENXIO when its peer is down, and drops frames
+ * without an errno that exceed the peer's MTU. From the source, not seen
+ * here: EINVAL when no device has the ifindex any more, and veth's drops
+ * when the peer's ring is full.
+ */
+static void cause_why(int slot, const struct gen_args *a, bool veth,
+		      char *buf, size_t len)
+{
+	const char *dev = a->ifname;
+
+	switch (slot) {
+	case EOPNOTSUPP:
+		if (veth)
+			snprintf(buf, len, "%s is a veth whose peer has no native XDP program and GRO off (generic XDP does not count): attach one in native mode (cpusteer does) or run 'ethtool -K PEER gro on' where the peer is",
+				 dev);
+		else if (link_flags(dev) & IFF_LOOPBACK)
+			snprintf(buf, len, "%s is a loopback device, which cannot transmit XDP frames (no ndo_xdp_xmit): send through a veth or a NIC",
+				 dev);
+		else
+			snprintf(buf, len, "%s's driver cannot transmit XDP frames now (no ndo_xdp_xmit, or XDP transmit turned off): send through one that can, such as a veth or most NIC drivers",
+				 dev);
+		return;
+	case ENXIO:
+		if (veth)
+			snprintf(buf, len, "%s is a veth whose peer is down or gone (%s has no carrier): bring the peer up",
+				 dev, dev);
+		else
+			snprintf(buf, len, "%s's driver had nowhere to put them: %s",
+				 dev, strerror(slot));
+		return;
+	case ENETDOWN:
+		snprintf(buf, len, "%s is down: bring it up with 'ip link set dev %s up'",
+			 dev, dev);
+		return;
+	case EMSGSIZE:
+		snprintf(buf, len, "%u-byte frames are longer than %s's MTU allows: lower --size, or raise the MTU with 'ip link set dev %s mtu N'",
+			 a->cfg.size, dev, dev);
+		return;
+	case EINVAL:
+		snprintf(buf, len, "%s went away while gen was sending", dev);
+		return;
+	case REFUSED_DROPPED:
+		snprintf(buf, len, veth ?
+			 "%s's peer took only part of some bursts: the frames exceed the peer's MTU (make it at least %s's), or its 256-frame ring was full because it drains slower than gen sends (lower --rate)" :
+			 "%s's driver took only part of some bursts (its transmit ring was full, or the frames are too long for it): lower --rate or --size",
+			 dev, dev);
+		return;
+	case REFUSED_OTHER:
+		snprintf(buf, len, "errors numbered %d or more, which gen does not tell apart",
+			 CS_GEN_ERRNO_MAX);
+		return;
+	case REFUSED_UNACCOUNTED:
+		snprintf(buf, len, "no tracepoint reported these: the generator program did not redirect them (a bug in cpusteer, please report it)");
 		return;
 	}
-	o = json_object_new_object();
+	snprintf(buf, len, "%s refused them: %s", dev, strerror(slot));
+}
+
+static __u64 cause_count(const struct cs_gen_result *r, int slot)
+{
+	return slot == REFUSED_UNACCOUNTED ? r->unaccounted : r->refused[slot];
+}
+
+/* "ENXIO: 10, dropped: 2": the refusals, counted by cause. */
+static void cause_list(const struct cs_gen_result *r, char *buf, size_t len)
+{
+	const char *sep = "";
+	size_t off = 0;
+	int slot;
+
+	buf[0] = '\0';
+	for (slot = 0; slot <= REFUSED_UNACCOUNTED && off < len; slot++) {
+		if (!cause_count(r, slot))
+			continue;
+		off += snprintf(buf + off, len - off, "%s%s: %llu", sep,
+				cause_name(slot),
+				(unsigned long long)cause_count(r, slot));
+		sep = ", ";
+	}
+}
+
+/* The one-line verdict on a live run; empty if every frame was taken. */
+static void verdict(const struct gen_args *a, const struct cs_gen_result *r,
+		    char *buf, size_t len)
+{
+	char list[256];
+
+	buf[0] = '\0';
+	if (r->accepted >= r->sent)
+		return;
+	cause_list(r, list, sizeof(list));
+	snprintf(buf, len, "%s accepted %s%llu of %llu frames (%s); the report says why and what to do",
+		 a->ifname, r->accepted ? "only " : "",
+		 (unsigned long long)r->accepted, (unsigned long long)r->sent,
+		 list);
+}
+
+static void report_text(const struct gen_args *a,
+			const struct cs_gen_result *r, double pps)
+{
+	__u64 refused = cs_gen_refused_total(r) + r->unaccounted;
+	bool veth = refused && is_veth(a->ifname);
+	char why[512], list[256];
+	int slot;
+
+	printf("%s %llu frames (%u flows, %u bytes, seed %llu) in %.3f s, %.0f frames/s",
+	       a->pcap ? "wrote" : "sent", (unsigned long long)r->sent,
+	       a->cfg.flows, a->cfg.size, (unsigned long long)a->cfg.seed,
+	       r->seconds, pps);
+	if (a->pcap) {
+		printf("\n");
+		return;
+	}
+	cause_list(r, list, sizeof(list));
+	printf(": %s accepted %llu, refused %llu%s%s%s\n", a->ifname,
+	       (unsigned long long)r->accepted, (unsigned long long)refused,
+	       refused ? " (" : "", list, refused ? ")" : "");
+	for (slot = 0; slot <= REFUSED_UNACCOUNTED; slot++) {
+		if (!cause_count(r, slot))
+			continue;
+		cause_why(slot, a, veth, why, sizeof(why));
+		printf("  %s: %s\n", cause_name(slot), why);
+	}
+}
+
+static void report_json(const struct gen_args *a,
+			const struct cs_gen_result *r, double pps,
+			const char *error)
+{
+	__u64 refused = cs_gen_refused_total(r) + r->unaccounted;
+	struct json_object *o = json_object_new_object(), *counts, *causes;
+	bool veth = refused && is_veth(a->ifname);
+	char why[512];
+	int slot;
+
 	json_object_object_add(o, "sent", json_object_new_uint64(r->sent));
-	json_object_object_add(o, "tx_errors",
-			       json_object_new_uint64(r->tx_errors));
+	json_object_object_add(o, "seed", json_object_new_uint64(a->cfg.seed));
 	json_object_object_add(o, "seconds", json_object_new_double(r->seconds));
 	json_object_object_add(o, "pps", json_object_new_double(pps));
 	json_object_object_add(o, "flows", json_object_new_int(a->cfg.flows));
 	json_object_object_add(o, "size", json_object_new_int(a->cfg.size));
+	if (!a->pcap) {
+		counts = json_object_new_object();
+		causes = json_object_new_object();
+		for (slot = 0; slot <= REFUSED_UNACCOUNTED; slot++) {
+			if (!cause_count(r, slot))
+				continue;
+			cause_why(slot, a, veth, why, sizeof(why));
+			json_object_object_add(counts, cause_name(slot),
+				json_object_new_uint64(cause_count(r, slot)));
+			json_object_object_add(causes, cause_name(slot),
+				json_object_new_string(why));
+		}
+		json_object_object_add(o, "accepted",
+				       json_object_new_uint64(r->accepted));
+		json_object_object_add(o, "refused",
+				       json_object_new_uint64(refused));
+		json_object_object_add(o, "refusals", counts);
+		json_object_object_add(o, "causes", causes);
+		/* The name before "refused": frames the kernel did not take. */
+		json_object_object_add(o, "tx_errors",
+				       json_object_new_uint64(refused));
+	}
+	if (error && *error)
+		json_object_object_add(o, "error", json_object_new_string(error));
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
+}
+
+/*
+ * The report, then the verdict: every frame accepted, or an error. Under
+ * --json the error rides in the report object, so stdout holds one object;
+ * cs_err() would print a second one.
+ */
+static int report(const struct gen_args *a, const struct cs_gen_result *r)
+{
+	double pps = r->seconds > 0 ? r->sent / r->seconds : 0;
+	char error[512] = "";
+	bool json;
+
+	if (!a->pcap)
+		verdict(a, r, error, sizeof(error));
+	if (cs_json)
+		report_json(a, r, pps, error);
+	else
+		report_text(a, r, pps);
+	if (!error[0])
+		return 0;
+	json = cs_json;
+	cs_json = false;
+	cs_err("%s", error);
+	cs_json = json;
+	return -EIO;
+}
+
+/* Refuse to send through a down interface: the kernel would only count
+ * ENETDOWN per frame.
+ */
+static int check_up(const struct gen_args *a)
+{
+	if (link_flags(a->ifname) & IFF_UP)
+		return 0;
+	cs_err("%s is down, so it cannot take frames: bring it up with 'ip link set dev %s up'",
+	       a->ifname, a->ifname);
+	return -ENETDOWN;
 }
 
 int cmd_gen(int argc, char **argv)
@@ -363,14 +652,21 @@ int cmd_gen(int argc, char **argv)
 
 	if (gen_parse(argc, argv, &a))
 		return CS_EXIT_USAGE;
+	if (!a.seeded && (err = cs_gen_random_seed(&a.cfg.seed))) {
+		cs_err("cannot draw a random seed (getrandom: %s): give one with --seed N",
+		       strerror(-err));
+		return CS_EXIT_FAIL;
+	}
 	if (a.pcap) {
 		err = cs_gen_write_pcap(&a.cfg, a.pcap, &r);
 	} else {
-		if (cs_require_root())
+		if (cs_require_root() || check_up(&a))
 			return CS_EXIT_FAIL;
 		err = cs_gen_live(&a.cfg, a.ifindex, &r);
 	}
-	if (!err || r.sent)
-		report(&a, &r);
+	if (err && (!r.sent || r.miscounted))
+		return CS_EXIT_FAIL;
+	if (report(&a, &r))
+		err = -EIO;
 	return err ? CS_EXIT_FAIL : CS_EXIT_OK;
 }

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>
@@ -16,13 +19,23 @@
 #include "gen.h"
 #include "gen.skel.h"
 #include "log.h"
-#include "pcapio.h"
 
 /* Frames per BPF_PROG_TEST_RUN call: long enough to amortise the syscall,
  * short enough to check --duration and pace --rate every few ms.
  */
 #define GEN_CHUNK	65536
 #define GEN_MIN_CHUNK	64
+/* The largest --size BPF_PROG_TEST_RUN takes as a live frame, measured on
+ * 6.18 x86-64: a 4 KiB page less XDP_PACKET_HEADROOM (256), struct
+ * xdp_page_head (112) and skb_shared_info (320) is 3408 bytes, 3412 with
+ * the FCS. Other kernels differ; only the error message quotes it.
+ */
+#define GEN_LIVE_MAX_SIZE	3412
+
+/* The BPF side reads gen_params with this layout: no holes, no surprises. */
+_Static_assert(sizeof(struct cs_gen_params) == 40 &&
+	       offsetof(struct cs_gen_params, pidns_dev) == 24,
+	       "struct cs_gen_params changed: check include/cs_gen.h");
 
 void cs_gen_cfg_init(struct cs_gen_cfg *cfg)
 {
@@ -87,15 +100,16 @@ static size_t headers_len(const struct cs_frame_spec *s)
 
 int cs_gen_set_size(struct cs_gen_cfg *cfg)
 {
-	size_t min = headers_len(&cfg->spec) + sizeof(struct cs_gen_payload) +
-		     CS_FCS_LEN;
+	size_t need = headers_len(&cfg->spec) + sizeof(struct cs_gen_payload) +
+		      CS_FCS_LEN;
+	size_t min = need < CS_ETH_MIN_FRAME ? CS_ETH_MIN_FRAME : need;
 
 	if (!cfg->size)
-		cfg->size = min < 64 ? 64 : min;
+		cfg->size = min;
 	if (cfg->size < min || cfg->size > CS_FRAME_MAX) {
-		cs_err("--size %u does not fit: these headers and the %zu-byte flow/sequence payload need %zu to %d bytes (FCS included)",
-		       cfg->size, sizeof(struct cs_gen_payload), min,
-		       CS_FRAME_MAX);
+		cs_err("--size %u does not fit: give %zu to %d bytes (FCS included); Ethernet frames are at least %d, and these headers with the %zu-byte flow/sequence payload need %zu",
+		       cfg->size, min, CS_FRAME_MAX, CS_ETH_MIN_FRAME,
+		       sizeof(struct cs_gen_payload), need);
 		return -EINVAL;
 	}
 	cfg->spec.payload_len = cfg->size - CS_FCS_LEN -
@@ -115,17 +129,44 @@ void cs_gen_flow(const struct cs_gen_cfg *cfg, __u32 i, struct cs_gen_flow *f)
 	f->dport = htons(cfg->dport_base + i % CS_GEN_PORTS);
 }
 
-static double rand01(void)
+/*
+ * splitmix64: Steele, Lea and Flood, "Fast splittable pseudorandom number
+ * generators", OOPSLA 2014; this is Vigna's public-domain reference code
+ * (https://prng.di.unimi.it/splitmix64.c). 64 bits of state, every seed
+ * (0 included) a good one, and it passes BigCrush: plenty for drawing a
+ * sending order, and small enough to be sure of what it does.
+ */
+static __u64 splitmix64(__u64 *state)
 {
-	__u64 r;
+	__u64 z = (*state += 0x9e3779b97f4a7c15ULL);
 
-	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-		r = (__u64)rand() << 32 | rand();
-	return (r >> 11) * (1.0 / 9007199254740992.0);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, 1): the top 53 bits, a double's mantissa. */
+static double rand01(__u64 *state)
+{
+	return (splitmix64(state) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* A drawn seed stays below 2^53, so it comes back exact from tools that
+ * read JSON numbers as doubles (jq, JavaScript); --seed takes any.
+ */
+#define GEN_SEED_DRAWN_MASK	((1ULL << 53) - 1)
+
+int cs_gen_random_seed(__u64 *seed)
+{
+	if (getrandom(seed, sizeof(*seed), 0) != sizeof(*seed))
+		return -errno;
+	*seed &= GEN_SEED_DRAWN_MASK;
+	return 0;
 }
 
 /* Zipf: P(flow i) ~ 1 / (i + 1)^s, drawn by inverse CDF. */
-static int order_zipf(const struct cs_gen_cfg *cfg, __u32 *order, __u32 len)
+static int order_zipf(const struct cs_gen_cfg *cfg, __u64 *rng, __u32 *order,
+		      __u32 len)
 {
 	double *cdf = malloc(cfg->flows * sizeof(*cdf)), sum = 0;
 	__u32 i;
@@ -135,7 +176,7 @@ static int order_zipf(const struct cs_gen_cfg *cfg, __u32 *order, __u32 len)
 	for (i = 0; i < cfg->flows; i++)
 		cdf[i] = sum += pow(i + 1, -cfg->zipf_s);
 	for (i = 0; i < len; i++) {
-		double u = rand01() * sum;
+		double u = rand01(rng) * sum;
 		__u32 lo = 0, hi = cfg->flows - 1;
 
 		while (lo < hi) {
@@ -155,6 +196,7 @@ static int order_zipf(const struct cs_gen_cfg *cfg, __u32 *order, __u32 len)
 int cs_gen_order(const struct cs_gen_cfg *cfg, __u32 **out, __u32 *outlen)
 {
 	__u32 len = CS_GEN_MIN_ORDER, i, mice = cfg->flows - cfg->elephants;
+	__u64 rng = cfg->seed;	/* every draw comes from --seed */
 	__u32 *order;
 	int err = 0;
 
@@ -170,14 +212,14 @@ int cs_gen_order(const struct cs_gen_cfg *cfg, __u32 **out, __u32 *outlen)
 			order[i] = i % cfg->flows;
 		break;
 	case CS_DIST_ZIPF:
-		err = order_zipf(cfg, order, len);
+		err = order_zipf(cfg, &rng, order, len);
 		break;
 	case CS_DIST_ELEPHANTS:
 		/* Flows 0..K-1 are the elephants; the rest share the rest. */
 		for (i = 0; i < len; i++)
-			order[i] = rand01() < cfg->share || !mice ?
-				   (__u32)(rand01() * cfg->elephants) :
-				   cfg->elephants + (__u32)(rand01() * mice);
+			order[i] = rand01(&rng) < cfg->share || !mice ?
+				   (__u32)(rand01(&rng) * cfg->elephants) :
+				   cfg->elephants + (__u32)(rand01(&rng) * mice);
 		break;
 	}
 	if (err) {
@@ -216,8 +258,8 @@ int cs_gen_write_pcap(const struct cs_gen_cfg *cfg, const char *path,
 {
 	struct cs_gen_flow *flows = NULL;
 	__u32 *order = NULL, len, i;
+	struct cs_gen_pcap *p;
 	struct timespec a, b;
-	struct cs_pcap *p;
 	__u8 buf[CS_FRAME_MAX];
 	__u64 n;
 	int err;
@@ -227,7 +269,7 @@ int cs_gen_write_pcap(const struct cs_gen_cfg *cfg, const char *path,
 	if (err)
 		return err;
 	flows = calloc(cfg->flows, sizeof(*flows));
-	err = flows ? cs_pcap_open_write(path, &p) : -ENOMEM;
+	err = flows ? cs_gen_pcap_open(path, &p) : -ENOMEM;
 	if (err)
 		goto out;
 	for (i = 0; i < cfg->flows; i++)
@@ -235,19 +277,48 @@ int cs_gen_write_pcap(const struct cs_gen_cfg *cfg, const char *path,
 	for (n = 0; n < cfg->count; n++) {
 		__u32 fid = order[n & (len - 1)];
 
-		cs_pcap_write(p, buf, cs_gen_frame(cfg, &flows[fid], fid,
-						flows[fid].next_seq++, buf,
-						sizeof(buf)));
+		cs_gen_pcap_write(p, n, buf,
+				  cs_gen_frame(cfg, &flows[fid], fid,
+					       flows[fid].next_seq++, buf,
+					       sizeof(buf)));
 	}
-	err = cs_pcap_close(p);
+	err = cs_gen_pcap_close(p);
 	clock_gettime(CLOCK_MONOTONIC, &b);
+	memset(res, 0, sizeof(*res));
 	res->sent = n;
-	res->tx_errors = 0;
 	res->seconds = b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) / 1e9;
 out:
 	free(order);
 	free(flows);
 	return err;
+}
+
+__u64 cs_gen_refused_total(const struct cs_gen_result *res)
+{
+	__u64 sum = 0;
+	int i;
+
+	for (i = 0; i < CS_GEN_REFUSED_SLOTS; i++)
+		sum += res->refused[i];
+	return sum;
+}
+
+/* Who we are, for the tracepoints to count our frames only. */
+static int gen_own_pidns(struct cs_gen_params *gp)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/pid", &st)) {
+		int err = -errno;
+
+		cs_err("cannot read /proc/self/ns/pid (is /proc mounted?): %s",
+		       strerror(-err));
+		return err;
+	}
+	gp->tgid = getpid();
+	gp->pidns_dev = st.st_dev;
+	gp->pidns_ino = st.st_ino;
+	return 0;
 }
 
 int cs_gen_load(const struct cs_gen_cfg *cfg, int ifindex,
@@ -278,6 +349,9 @@ int cs_gen_load(const struct cs_gen_cfg *cfg, int ifindex,
 	gp->l4_csum_off = l4 + (s->proto == IPPROTO_TCP ? 16 : 6);
 	gp->payload_off = lay.payload;
 	gp->udp = s->proto == IPPROTO_UDP;
+	err = gen_own_pidns(gp);
+	if (err)
+		goto err_destroy;
 	err = cs_gen_order(cfg, &order, &len);
 	if (err)
 		goto err_destroy;
@@ -306,11 +380,6 @@ int cs_gen_load(const struct cs_gen_cfg *cfg, int ifindex,
 		cs_err("cannot fill the generator's maps: %s", strerror(-err));
 		goto err_destroy;
 	}
-	/* Counting transmit errors is a courtesy: go on without it. */
-	skel->links.cs_gen_tx_err = bpf_program__attach(skel->progs.cs_gen_tx_err);
-	if (!skel->links.cs_gen_tx_err)
-		cs_warn("cannot count transmit errors (tp_btf/xdp_redirect_err): %s",
-			strerror(errno));
 	free(order);
 	*out = skel;
 	return 0;
@@ -341,6 +410,38 @@ static void sleep_until(double t)
 	nanosleep(&ts, NULL);
 }
 
+/*
+ * The tracepoints that say what the device did with each frame. Without
+ * them gen could only say how often its program ran, which is not what
+ * arrived (a veth without XDP on its peer takes nothing): refuse to send.
+ */
+static int gen_attach_counters(struct gen_bpf *skel)
+{
+	struct {
+		struct bpf_program *prog;
+		struct bpf_link **link;
+		const char *tp;
+	} tps[] = {
+		{ skel->progs.cs_gen_xmit, &skel->links.cs_gen_xmit,
+		  "xdp_devmap_xmit" },
+		{ skel->progs.cs_gen_tx_err, &skel->links.cs_gen_tx_err,
+		  "xdp_redirect_err" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		*tps[i].link = bpf_program__attach(tps[i].prog);
+		if (!*tps[i].link) {
+			int err = -errno;
+
+			cs_err("cannot attach tp_btf/%s (%s), so nothing could tell which frames the device took: not sending (needs BTF, /sys/kernel/btf/vmlinux)",
+			       tps[i].tp, strerror(-err));
+			return -ENOTSUP;
+		}
+	}
+	return 0;
+}
+
 int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
 		struct cs_gen_result *res)
 {
@@ -352,16 +453,19 @@ int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
 	size_t len;
 	int err;
 
+	memset(res, 0, sizeof(*res));
 	err = cs_gen_load(cfg, ifindex, &skel);
 	if (err)
 		return err;
+	err = gen_attach_counters(skel);
+	if (err)
+		goto out;
 	cs_gen_flow(cfg, 0, &f0);
 	len = cs_gen_frame(cfg, &f0, 0, 0, tmpl, sizeof(tmpl));
 	ctx.data_end = len;	/* the kernel wants the ctx to match the data */
 	/* Paced: every millisecond, send what the rate owes by now. A fixed
 	 * chunk per sleep would run slow wherever sleeps overshoot (VMs).
 	 */
-	memset(res, 0, sizeof(*res));
 	start = now();
 	while (res->sent < cfg->count) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = tmpl,
@@ -386,14 +490,36 @@ int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
 		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.cs_gen),
 					   &opts)) {
 			err = -errno;
-			cs_err("transmitting live frames failed after %llu: %s",
-			       (unsigned long long)res->sent, strerror(errno));
+			if (err == -EINVAL && !res->sent)
+				cs_err("the kernel refused to run a %zu-byte live frame (%s): live frames must fit in a page after the kernel's headroom (on 6.18 with 4 KiB pages, --size %d is the largest): lower --size, or write a pcap",
+				       len, strerror(-err), GEN_LIVE_MAX_SIZE);
+			else
+				cs_err("transmitting live frames failed after %llu: %s",
+				       (unsigned long long)res->sent,
+				       strerror(-err));
 			break;
 		}
 		res->sent += opts.repeat;
 	}
 	res->seconds = now() - start;
-	res->tx_errors = skel->bss->gen_tx_errors;
+	/* Every flush happened inside the last run: the counts are whole. */
+	res->accepted = skel->bss->gen_accepted;
+	memcpy(res->refused, skel->bss->gen_refused, sizeof(res->refused));
+	if (res->accepted + cs_gen_refused_total(res) < res->sent)
+		res->unaccounted = res->sent - res->accepted -
+				   cs_gen_refused_total(res);
+	/* More outcomes than frames: someone else's got counted, so none of
+	 * the counts can be trusted to say what arrived.
+	 */
+	if (!err && res->accepted + cs_gen_refused_total(res) > res->sent) {
+		cs_err("the tracepoints report %llu frames accepted or refused for %llu sent: another sender's were counted too, so gen cannot say what the device took; run it again",
+		       (unsigned long long)(res->accepted +
+					    cs_gen_refused_total(res)),
+		       (unsigned long long)res->sent);
+		res->miscounted = true;
+		err = -EIO;
+	}
+out:
 	gen_bpf__destroy(skel);
 	return err;
 }

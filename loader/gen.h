@@ -20,6 +20,10 @@
  */
 #define CS_GEN_MIN_ORDER	(1U << 16)
 #define CS_FCS_LEN		4	/* --size counts it; XDP never sees it */
+/* IEEE 802.3 4.4.2: the shortest valid frame, FCS included; anything
+ * shorter is a runt that a receiving MAC discards.
+ */
+#define CS_ETH_MIN_FRAME	64
 
 enum cs_dist {
 	CS_DIST_UNIFORM,
@@ -38,23 +42,36 @@ struct cs_gen_cfg {
 	double share;
 	__u32 size;		/* frame size with FCS; 0: the smallest */
 	__u16 sport_base, dport_base;
+	__u64 seed;		/* every random draw (the sending order) */
 	struct cs_frame_spec spec;	/* template: family, proto, tags, MACs */
 };
 
+/*
+ * Live, every frame sent is in exactly one of accepted, refused[] and
+ * unaccounted; a pcap's frames are all "sent" and nothing else.
+ */
 struct cs_gen_result {
-	__u64 sent;
-	__u64 tx_errors;
+	__u64 sent;		/* frames the program ran on, or wrote */
+	__u64 accepted;		/* taken by the device's ndo_xdp_xmit */
+	__u64 refused[CS_GEN_REFUSED_SLOTS];	/* by errno: include/cs_gen.h */
+	__u64 unaccounted;	/* sent, but no tracepoint reported them */
+	bool miscounted;	/* more outcomes than frames: counts useless */
 	double seconds;
 };
 
+/* Defaults; the seed is 0 (the command line draws one or takes --seed). */
 void cs_gen_cfg_init(struct cs_gen_cfg *cfg);
+/* A fresh seed from getrandom(); negative errno if there is none. */
+int cs_gen_random_seed(__u64 *seed);
 /* "uniform", "zipf:S", "elephants:K:SHARE"; errors are printed. */
 int cs_gen_parse_dist(const char *s, struct cs_gen_cfg *cfg);
 /* Payload length for --size, after checking it fits; errors printed. */
 int cs_gen_set_size(struct cs_gen_cfg *cfg);
 /* Flow @i's addresses and ports, as the program writes them. */
 void cs_gen_flow(const struct cs_gen_cfg *cfg, __u32 i, struct cs_gen_flow *f);
-/* The flow ids in sending order: a power-of-two long array. */
+/* The flow ids in sending order: a power-of-two long array, the same for
+ * the same cfg->seed (and the same flows and --dist).
+ */
 int cs_gen_order(const struct cs_gen_cfg *cfg, __u32 **order, __u32 *len);
 /* Where struct cs_gen_payload starts in a generated frame. */
 size_t cs_gen_payload_off(const struct cs_gen_cfg *cfg);
@@ -67,9 +84,24 @@ struct gen_bpf;
 /* The generator program with its maps filled, transmitting to @ifindex. */
 int cs_gen_load(const struct cs_gen_cfg *cfg, int ifindex,
 		struct gen_bpf **out);
+/* Frames the device refused, all causes together. */
+__u64 cs_gen_refused_total(const struct cs_gen_result *res);
 int cs_gen_write_pcap(const struct cs_gen_cfg *cfg, const char *path,
 		      struct cs_gen_result *res);
+/* Sends and counts what the device did with every frame; fails before
+ * sending (-ENOTSUP, printed) if that cannot be counted.
+ */
 int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
 		struct cs_gen_result *res);
+
+/* The pcap writer's records (loader/gen_pcap.c): frame @n is stamped
+ * @n microseconds after the epoch, so the same seed gives the same file.
+ */
+struct cs_gen_pcap;
+int cs_gen_pcap_open(const char *path, struct cs_gen_pcap **out);
+void cs_gen_pcap_write(struct cs_gen_pcap *p, __u64 n, const void *data,
+		       __u32 len);
+/* Flushes; returns the first write error, if any (printed). */
+int cs_gen_pcap_close(struct cs_gen_pcap *p);
 
 #endif

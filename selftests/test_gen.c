@@ -5,7 +5,10 @@
  *    (the pcap writer's), checksums included, for IPv4/IPv6, UDP/TCP, tags;
  *  - the sequence numbers find an injected loss and an injected reorder,
  *    and find none in the untouched stream;
- *  - the popularity distributions give the shares they promise.
+ *  - the popularity distributions give the shares they promise;
+ *  - a seed fixes the sending order: the same seed, the same order (and the
+ *    BPF program sends, frame for frame, what the pcap writer writes for
+ *    it), another seed another order.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -27,6 +30,7 @@
 #define SEQ_FLOWS	8
 #define SEQ_FRAMES	800
 #define DIST_FRAMES	65536
+#define SEED_FRAMES	300	/* > 16 x SEQ_FLOWS: every flow repeats */
 
 struct stream {
 	size_t n;
@@ -225,6 +229,105 @@ static bool check_dist(const char *what, const char *dist, __u32 flows,
 	return got > share - tol && got < share + tol;
 }
 
+static int dist_cfg(struct cs_gen_cfg *cfg, const char *dist, __u64 seed)
+{
+	cs_gen_cfg_init(cfg);
+	cfg->flows = SEQ_FLOWS;
+	cfg->count = SEED_FRAMES;
+	cfg->seed = seed;
+	return cs_gen_parse_dist(dist, cfg) || cs_gen_set_size(cfg);
+}
+
+/* Orders drawn twice with one seed agree; with the next seed they do not. */
+static bool check_seed_order(const char *dist)
+{
+	__u32 *o1 = NULL, *o2 = NULL, *o3 = NULL, len, l2, l3, same = 0, i;
+	struct cs_gen_cfg cfg;
+	bool ok = false;
+
+	if (dist_cfg(&cfg, dist, 20260101) || cs_gen_order(&cfg, &o1, &len) ||
+	    cs_gen_order(&cfg, &o2, &l2))
+		goto out;
+	cfg.seed++;
+	if (cs_gen_order(&cfg, &o3, &l3) || l2 != len || l3 != len)
+		goto out;
+	for (i = 0; i < len; i++)
+		same += o1[i] == o3[i];
+	ktap_print_msg("%s: seed %llu twice: %s; seed %llu agrees on %u of %u slots",
+		       dist, (unsigned long long)cfg.seed - 1,
+		       memcmp(o1, o2, len * sizeof(*o1)) ? "differ" : "equal",
+		       (unsigned long long)cfg.seed, same, len);
+	/* Two independent draws agree by chance on a few slots, not most. */
+	ok = !memcmp(o1, o2, len * sizeof(*o1)) && same < len / 2;
+out:
+	free(o1);
+	free(o2);
+	free(o3);
+	return ok;
+}
+
+/* The frames the pcap writer wrote for a seed, one by one against what the
+ * BPF program, loaded with the same seed, transmits.
+ */
+static bool check_seed_bpf_pcap(const char *dist, __u64 seed)
+{
+	__u8 out[CS_FRAME_MAX], tmpl[CS_FRAME_MAX];
+	char path[] = "/tmp/cs_test_gen_seed_XXXXXX";
+	struct cs_gen_result res;
+	struct cs_gen_flow f0;
+	struct cs_gen_cfg cfg;
+	struct gen_bpf *skel;
+	struct cs_pcap *p;
+	const __u8 *data;
+	__u32 len, n = 0;
+	size_t tlen;
+	bool ok = true;
+	int fd;
+
+	fd = mkstemp(path);
+	if (fd < 0)
+		return false;
+	close(fd);
+	if (dist_cfg(&cfg, dist, seed) ||
+	    cs_gen_write_pcap(&cfg, path, &res) ||
+	    cs_gen_load(&cfg, 1, &skel)) {
+		unlink(path);
+		return false;
+	}
+	cs_gen_flow(&cfg, 0, &f0);
+	tlen = cs_gen_frame(&cfg, &f0, 0, 0, tmpl, sizeof(tmpl));
+	if (cs_pcap_open_read(path, &p)) {
+		ok = false;
+		goto out;
+	}
+	while (ok && cs_pcap_next(p, &data, &len) == 1) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = tmpl,
+			    .data_size_in = tlen, .data_out = out,
+			    .data_size_out = sizeof(out), .repeat = 1);
+
+		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.cs_gen),
+					   &opts) ||
+		    opts.retval != XDP_REDIRECT) {
+			ktap_print_msg("%s: frame %u did not run", dist, n);
+			ok = false;
+		} else if (opts.data_size_out != len ||
+			   memcmp(out, data, len)) {
+			ktap_print_msg("%s seed %llu: BPF frame %u differs from the pcap's",
+				       dist, (unsigned long long)seed, n);
+			ok = false;
+		}
+		n++;
+	}
+	cs_pcap_close(p);
+	ktap_print_msg("%s seed %llu: %u pcap frames compared", dist,
+		       (unsigned long long)seed, n);
+	ok &= n == SEED_FRAMES;
+out:
+	gen_bpf__destroy(skel);
+	unlink(path);
+	return ok;
+}
+
 int main(void)
 {
 	double h64 = 0;
@@ -233,7 +336,7 @@ int main(void)
 	for (i = 1; i <= 64; i++)
 		h64 += 1.0 / i;
 	ktap_print_header();
-	ktap_set_plan(13);
+	ktap_set_plan(17);
 	ktap_test_result(check_sequences(),
 			 "sequence numbers find an injected loss and an injected reorder");
 	ktap_test_result(check_dist("uniform", "uniform", 100, 0, 1,
@@ -245,8 +348,17 @@ int main(void)
 	ktap_test_result(check_dist("elephants:2:0.5", "elephants:2:0.5", 100,
 				    0, 2, 0.5, 0.02),
 			 "elephants:2:0.5: two flows carry half");
+	ktap_test_result(check_seed_order("zipf:1"),
+			 "zipf:1: the same seed draws the same order, the next seed another");
+	ktap_test_result(check_seed_order("elephants:2:0.5"),
+			 "elephants:2:0.5: the same seed draws the same order, the next seed another");
 	if (geteuid())
 		ktap_exit_skip("the BPF generator needs root");
+	ktap_test_result(check_seed_bpf_pcap("zipf:1", 7),
+			 "seeded zipf:1: BPF frames == the pcap writer's, frame for frame");
+	ktap_test_result(check_seed_bpf_pcap("elephants:2:0.5",
+					     18446744073709551615ULL),
+			 "seeded elephants:2:0.5: BPF frames == the pcap writer's, frame for frame");
 	ktap_test_result(check_bpf_frames("ipv4 udp", 4, IPPROTO_UDP, 0, 0, 0),
 			 "BPF frames == builder frames: ipv4 udp");
 	ktap_test_result(check_bpf_frames("ipv4 tcp", 4, IPPROTO_TCP, 0, 0, 0),
