@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "commands.h"
+#include "iface.h"
 #include "gen.h"
 #include "log.h"
 
@@ -115,7 +116,7 @@ struct gen_args {
 	struct cs_gen_cfg cfg;
 	const char *ifname, *pcap, *src, *dst, *outer_src, *outer_dst;
 	__u32 encap, tunnel_id;
-	int ifindex;
+	__u32 ifindex;
 	bool seeded;		/* --seed given */
 };
 
@@ -363,12 +364,9 @@ static int gen_parse(int argc, char **argv, struct gen_args *a)
 	}
 	if (gen_addrs(a) || gen_encap(a) || cs_gen_set_size(&a->cfg))
 		return -EINVAL;
-	if (a->ifname && (strlen(a->ifname) >= IF_NAMESIZE ||
-			  !(a->ifindex = if_nametoindex(a->ifname)))) {
-		cs_err("interface '%s' does not exist (see 'ip link')",
-		       a->ifname);
+	if (a->ifname && (cs_ifname_check("IFACE", a->ifname) ||
+			  cs_iface_resolve(a->ifname, &a->ifindex)))
 		return -ENODEV;
-	}
 	if (a->ifname && src_mac(a->ifname, a->cfg.spec.src_mac))
 		cs_warn("%s: cannot read its MAC; sending from %02x:..:%02x",
 			a->ifname, a->cfg.spec.src_mac[0],
@@ -608,14 +606,13 @@ static void report_json(const struct gen_args *a,
 
 /*
  * The report, then the verdict: every frame accepted, or an error. Under
- * --json the error rides in the report object, so stdout holds one object;
- * cs_err() would print a second one.
+ * --json the error rides in the report object, so stdout holds one object
+ * (cs_err() would print a second one).
  */
 static int report(const struct gen_args *a, const struct cs_gen_result *r)
 {
 	double pps = r->seconds > 0 ? r->sent / r->seconds : 0;
 	char error[512] = "";
-	bool json;
 
 	if (!a->pcap)
 		verdict(a, r, error, sizeof(error));
@@ -625,10 +622,7 @@ static int report(const struct gen_args *a, const struct cs_gen_result *r)
 		report_text(a, r, pps);
 	if (!error[0])
 		return 0;
-	json = cs_json;
-	cs_json = false;
-	cs_err("%s", error);
-	cs_json = json;
+	cs_err_text("%s", error);
 	return -EIO;
 }
 

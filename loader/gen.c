@@ -19,6 +19,7 @@
 #include "gen.h"
 #include "gen.skel.h"
 #include "log.h"
+#include "pcapio.h"
 
 /* Frames per BPF_PROG_TEST_RUN call: long enough to amortise the syscall,
  * short enough to check --duration and pace --rate every few ms.
@@ -258,7 +259,7 @@ int cs_gen_write_pcap(const struct cs_gen_cfg *cfg, const char *path,
 {
 	struct cs_gen_flow *flows = NULL;
 	__u32 *order = NULL, len, i;
-	struct cs_gen_pcap *p;
+	struct cs_pcap *p;
 	struct timespec a, b;
 	__u8 buf[CS_FRAME_MAX];
 	__u64 n;
@@ -269,7 +270,7 @@ int cs_gen_write_pcap(const struct cs_gen_cfg *cfg, const char *path,
 	if (err)
 		return err;
 	flows = calloc(cfg->flows, sizeof(*flows));
-	err = flows ? cs_gen_pcap_open(path, &p) : -ENOMEM;
+	err = flows ? cs_pcap_open_write(path, &p) : -ENOMEM;
 	if (err)
 		goto out;
 	for (i = 0; i < cfg->flows; i++)
@@ -277,12 +278,13 @@ int cs_gen_write_pcap(const struct cs_gen_cfg *cfg, const char *path,
 	for (n = 0; n < cfg->count; n++) {
 		__u32 fid = order[n & (len - 1)];
 
-		cs_gen_pcap_write(p, n, buf,
-				  cs_gen_frame(cfg, &flows[fid], fid,
-					       flows[fid].next_seq++, buf,
-					       sizeof(buf)));
+		/* Frame n at n us: the file carries no wall-clock time. */
+		cs_pcap_write(p, n, buf,
+			      cs_gen_frame(cfg, &flows[fid], fid,
+					   flows[fid].next_seq++, buf,
+					   sizeof(buf)));
 	}
-	err = cs_gen_pcap_close(p);
+	err = cs_pcap_close(p);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	memset(res, 0, sizeof(*res));
 	res->sent = n;

@@ -94,14 +94,4 @@ int cs_gen_write_pcap(const struct cs_gen_cfg *cfg, const char *path,
 int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
 		struct cs_gen_result *res);
 
-/* The pcap writer's records (loader/gen_pcap.c): frame @n is stamped
- * @n microseconds after the epoch, so the same seed gives the same file.
- */
-struct cs_gen_pcap;
-int cs_gen_pcap_open(const char *path, struct cs_gen_pcap **out);
-void cs_gen_pcap_write(struct cs_gen_pcap *p, __u64 n, const void *data,
-		       __u32 len);
-/* Flushes; returns the first write error, if any (printed). */
-int cs_gen_pcap_close(struct cs_gen_pcap *p);
-
 #endif

@@ -3,11 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <pcap/pcap.h>
 
 #include "log.h"
 #include "pcapio.h"
+
+#define CS_PCAP_USEC	1000000ULL	/* microseconds a second */
 
 struct cs_pcap {
 	pcap_t *pcap;
@@ -93,11 +94,12 @@ int cs_pcap_open_write(const char *path, struct cs_pcap **out)
 	return 0;
 }
 
-int cs_pcap_write(struct cs_pcap *p, const void *data, __u32 len)
+int cs_pcap_write(struct cs_pcap *p, __u64 usec, const void *data, __u32 len)
 {
 	struct pcap_pkthdr hdr = { .caplen = len, .len = len };
 
-	gettimeofday(&hdr.ts, NULL);
+	hdr.ts.tv_sec = usec / CS_PCAP_USEC;
+	hdr.ts.tv_usec = usec % CS_PCAP_USEC;
 	pcap_dump((u_char *)p->dumper, &hdr, data);
 	p->frames++;
 	return 0;
@@ -110,7 +112,8 @@ int cs_pcap_close(struct cs_pcap *p)
 	if (!p)
 		return 0;
 	if (p->dumper) {
-		if (pcap_dump_flush(p->dumper)) {
+		if (pcap_dump_flush(p->dumper) ||
+		    ferror(pcap_dump_file(p->dumper))) {
 			cs_err("cannot write pcap %s: %s", p->path,
 			       strerror(errno));
 			err = -EIO;

@@ -408,6 +408,7 @@ for name in "${HOSTILE[@]}"; do
 	row "stats: interface name $shown"    $U "$bad" stats "$name" --count 1
 	row "classify: interface name $shown" $U "$bad" classify --pcap "$not_pcap" "$name"
 	row "plan: interface name $shown"     $U "$bad" plan "$name"
+	row "gen: interface name $shown"      $U "$bad" gen "$name"
 done
 
 # --- Help at every level -----------------------------------------------------

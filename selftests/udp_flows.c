@@ -240,7 +240,7 @@ static int do_pcap(const struct uf_opts *o)
 		s.dport = o->dport + i;
 		s.payload = &pl;
 		len = cs_frame_build(&s, buf, sizeof(buf));
-		cs_pcap_write(p, buf, len);
+		cs_pcap_write(p, i, buf, len);
 	}
 	return cs_pcap_close(p) ? 1 : 0;
 }
