@@ -212,6 +212,17 @@ int cs_attachment_find(const struct cs_state *st, const char *name,
 	return -ENODEV;
 }
 
+int cs_attachment_select(const struct cs_state *st, const char *only,
+			 __u32 *ifindex, int max)
+{
+	int err;
+
+	if (!only)
+		return cs_pin_dirs(st, ifindex, max);
+	err = cs_attachment_find(st, only, &ifindex[0]);
+	return err ? err : 1;
+}
+
 int cs_attachment_open(const struct cs_state *st, __u32 ifindex,
 		       struct cs_attachment *a)
 {

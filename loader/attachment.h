@@ -53,6 +53,12 @@ enum cs_link_state cs_link_state(int link_fd, __u32 ifindex);
  */
 int cs_attachment_find(const struct cs_state *st, const char *name,
 		       __u32 *ifindex);
+/*
+ * The attachments to show: the one @only names (as cs_attachment_find()),
+ * or, without @only, every one of this namespace. Their number, or -errno.
+ */
+int cs_attachment_select(const struct cs_state *st, const char *only,
+			 __u32 *ifindex, int max);
 /* Read one back. On failure a->error says why, and nothing is printed. */
 int cs_attachment_open(const struct cs_state *st, __u32 ifindex,
 		       struct cs_attachment *a);

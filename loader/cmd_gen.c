@@ -154,26 +154,6 @@ static int parse_vlans(const char *s, struct cs_frame_spec *spec)
 	return 0;
 }
 
-/* --seed: any 64-bit value, in decimal, so it can be pasted back. */
-static int parse_seed(const char *s, __u64 *out)
-{
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		goto err;
-	v = strtoull(s, &end, 10);
-	if (*end || errno)
-		goto err;
-	*out = v;
-	return 0;
-err:
-	cs_err("--seed '%s' is not a decimal whole number from 0 to %llu: give the seed a report printed, or any number",
-	       s, (unsigned long long)UINT64_MAX);
-	return -EINVAL;
-}
-
 static int parse_one(struct gen_args *a, int c)
 {
 	static const char *const protos[] = { "udp", "tcp" };
@@ -245,7 +225,11 @@ static int parse_one(struct gen_args *a, int c)
 		return 0;
 	case OPT_SEED:
 		a->seeded = true;
-		return parse_seed(optarg, &cfg->seed);
+		/* Any 64-bit value, in decimal, so a report's can be
+		 * pasted back.
+		 */
+		return cs_parse_u64("--seed", optarg, 0, UINT64_MAX,
+				    &cfg->seed);
 	case CS_OPT_JSON:
 		cs_json = true;
 		return 0;

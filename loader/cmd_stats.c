@@ -261,17 +261,15 @@ static int stats_open(const char *only, struct watched *w, int *opened,
 {
 	static __u32 idx[CS_MAX_ATTACHMENTS];
 	struct cs_state st;
-	int i, n = 1, err;
+	int i, n, err;
 
 	*opened = *broken = 0;
 	err = cs_state_open(CS_STATE_READ, &st);
 	if (err)
 		return err;
-	if (only)
-		err = cs_attachment_find(&st, only, &idx[0]);
-	else
-		n = cs_pin_dirs(&st, idx, CS_MAX_ATTACHMENTS);
-	if (!err && !n) {
+	n = cs_attachment_select(&st, only, idx, CS_MAX_ATTACHMENTS);
+	err = n < 0 ? n : 0;
+	if (!n) {
 		cs_err("cpusteer is not attached to any interface in this network namespace: nothing to show ('cpusteer attach --help')");
 		err = -ENOENT;
 	}

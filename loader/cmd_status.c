@@ -150,17 +150,13 @@ static int status_run(const char *only)
 {
 	static __u32 idx[CS_MAX_ATTACHMENTS];
 	struct cs_state st;
-	int n = 1, err;
+	int n, err;
 
 	err = cs_state_open(CS_STATE_READ, &st);
 	if (err)
 		return err;
-	if (only)
-		err = cs_attachment_find(&st, only, &idx[0]);
-	else
-		n = cs_pin_dirs(&st, idx, CS_MAX_ATTACHMENTS);
-	if (!err)
-		err = status_list(&st, idx, n);
+	n = cs_attachment_select(&st, only, idx, CS_MAX_ATTACHMENTS);
+	err = n < 0 ? n : status_list(&st, idx, n);
 	cs_state_close(&st);
 	return err;
 }

@@ -111,8 +111,8 @@ int cs_getopt(int argc, char **argv, const struct cs_command *cmd)
 	return c;
 }
 
-int cs_parse_u32(const char *what, const char *s, __u32 min, __u32 max,
-		 __u32 *out)
+int cs_parse_u64(const char *what, const char *s, __u64 min, __u64 max,
+		 __u64 *out)
 {
 	unsigned long long v;
 	char *end;
@@ -125,16 +125,27 @@ int cs_parse_u32(const char *what, const char *s, __u32 min, __u32 max,
 	if (*end || errno)
 		goto err_bad;
 	if (v < min || v > max) {
-		cs_err("%s '%s' is out of range: give %u to %u", what, s, min,
-		       max);
+		cs_err("%s '%s' is out of range: give %llu to %llu", what, s,
+		       (unsigned long long)min, (unsigned long long)max);
 		return -ERANGE;
 	}
-	*out = (__u32)v;
+	*out = v;
 	return 0;
 err_bad:
-	cs_err("%s '%s' is not a decimal whole number (%u to %u)", what, s,
-	       min, max);
+	cs_err("%s '%s' is not a decimal whole number (%llu to %llu)", what, s,
+	       (unsigned long long)min, (unsigned long long)max);
 	return -EINVAL;
+}
+
+int cs_parse_u32(const char *what, const char *s, __u32 min, __u32 max,
+		 __u32 *out)
+{
+	__u64 v;
+	int err = cs_parse_u64(what, s, min, max, &v);
+
+	if (!err)
+		*out = (__u32)v;
+	return err;
 }
 
 int cs_parse_double(const char *what, const char *s, double min, double max,

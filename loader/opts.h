@@ -49,6 +49,8 @@ int cs_getopt(int argc, char **argv, const struct cs_command *cmd);
  */
 int cs_parse_u32(const char *what, const char *s, __u32 min, __u32 max,
 		 __u32 *out);
+int cs_parse_u64(const char *what, const char *s, __u64 min, __u64 max,
+		 __u64 *out);
 int cs_parse_double(const char *what, const char *s, double min, double max,
 		    double *out);
 int cs_parse_mac(const char *what, const char *s, __u8 mac[6]);

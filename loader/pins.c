@@ -300,21 +300,29 @@ int cs_pin_dir_create(const struct cs_state *st, __u32 ifindex)
 	return err;
 }
 
+/* A directory stream over @dirfd, from its start; @dirfd stays open. */
+static DIR *dir_stream(int dirfd)
+{
+	int fd = dirfd < 0 ? -1 : dup(dirfd);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	if (!d && fd >= 0)
+		close(fd);
+	if (d)
+		rewinddir(d);	/* the dup shares the offset */
+	return d;
+}
+
 /* Entries of @dirfd that cpusteer did not make; reported. */
 static int foreign_entries(int dirfd, const char *path)
 {
 	struct dirent *de;
-	int n = 0, fd;
+	int n = 0;
 	DIR *d;
 
-	fd = dup(dirfd);
-	d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	d = dir_stream(dirfd);
+	if (!d)
 		return 0;
-	}
-	rewinddir(d);
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -447,14 +455,9 @@ int cs_pin_dirs_elsewhere(const struct cs_state *st)
 	int n = 0, fd, end;
 	DIR *d;
 
-	fd = st->root_fd < 0 ? -1 : dup(st->root_fd);
-	d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	d = dir_stream(st->root_fd);
+	if (!d)
 		return 0;
-	}
-	rewinddir(d);
 	while ((de = readdir(d))) {
 		end = 0;
 		if (sscanf(de->d_name, NETNS_DIR "%n", &id, &end) != 1 ||

@@ -89,6 +89,23 @@ ktap_check()
 	return "$rc"
 }
 
+# ktap_result NAME WHY STDOUT STDERR [COMMAND]: ok if WHY is empty; else not
+# ok with WHY, then the command and the files it wrote, as diagnostics.
+ktap_result()
+{
+	local name=$1 why=$2 out=$3 err=$4 cmd=${5:-}
+
+	if [[ -z $why ]]; then
+		ktap_ok "$name"
+		return 0
+	fi
+	ktap_not_ok "$name" "${why%; }"
+	[[ -z $cmd ]] || ktap_msg "command: $cmd"
+	sed 's/^/# stdout: /' "$out"
+	sed 's/^/# stderr: /' "$err"
+	return 1
+}
+
 # A plan/result mismatch means a test path bailed out early: count it failed.
 ktap_finish()
 {

@@ -128,16 +128,7 @@ peer_gro()
 # check NAME WHY: ok if WHY is empty, else not ok with WHY and the output.
 check()
 {
-	local name=$1 why=$2
-
-	if [[ -z $why ]]; then
-		ktap_ok "$name"
-		return 0
-	fi
-	ktap_not_ok "$name" "${why%; }"
-	sed 's/^/# stdout: /' "$out"
-	sed 's/^/# stderr: /' "$err"
-	return 1
+	ktap_result "$1" "$2" "$out" "$err"
 }
 
 # want_rc RC: why the last run did not exit RC (empty if it did).
@@ -342,7 +333,7 @@ refusal "--size 63 (under 64 with FCS)" "--size 63 does not fit: give 64 to .*at
 refusal "--size 62 (fits the headers)" "--size 62 does not fit: give 64 to .*need 62" --pcap "$p" --size 62
 refusal "--rate with --pcap" "--rate paces live sending.*drop --rate" --pcap "$p" --rate 1000
 refusal "--duration with --pcap" "--duration bounds live sending.*drop --duration" --pcap "$p" --duration 1
-refusal "--seed -1" "--seed '-1' is not a decimal whole number from 0 to 18446744073709551615" --pcap "$p" --seed -1
+refusal "--seed -1" "--seed '-1' is not a decimal whole number \(0 to 18446744073709551615\)" --pcap "$p" --seed -1
 refusal "--seed 2^64" "--seed '18446744073709551616' is not a decimal" --pcap "$p" --seed 18446744073709551616
 gen_host --pcap "$p" --size 64 --seed 18446744073709551615
 check "--size 64 and --seed 2^64-1 are taken" \

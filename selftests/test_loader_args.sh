@@ -117,17 +117,7 @@ xdp_prog_id()
 # what it printed as diagnostics.
 result()
 {
-	local name=$1 why=$2
-
-	if [[ -z $why ]]; then
-		ktap_ok "$name"
-		return 0
-	fi
-	ktap_not_ok "$name" "${why%; }"
-	ktap_msg "command: cpusteer ${last_cmd:-}"
-	sed 's/^/# stdout: /' "$cs_out"
-	sed 's/^/# stderr: /' "$cs_err"
-	return 1
+	ktap_result "$1" "$2" "$cs_out" "$cs_err" "cpusteer ${last_cmd:-}"
 }
 
 # expect RC REGEX: why the last cs run does not look like a refusal with
