@@ -100,51 +100,89 @@ static int read_cpumap(struct cs_attachment *a)
 	return 0;
 }
 
-enum cs_link_state cs_link_state(int link_fd, __u32 ifindex)
+const char *const cs_link_state_names[CS_LINK_STATES] = {
+	[CS_LINK_HERE] = "steering",
+	[CS_LINK_DEFUNCT] = "link defunct",
+	[CS_LINK_GONE] = "interface gone",
+	[CS_LINK_ELSEWHERE] = "moved to another network namespace",
+};
+
+enum cs_link_state cs_link_state(__u64 netns, int link_fd,
+				 const struct cs_pin_key *k, __u32 *now)
 {
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info);
+	char name[IF_NAMESIZE];
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
-	if (bpf_obj_get_info_by_fd(link_fd, &info, &len) || !info.xdp.ifindex)
-		return CS_LINK_GONE;
-	/* The same ifindex here, carrying the link's program: ours. */
-	if (info.xdp.ifindex == ifindex && !bpf_xdp_query(ifindex, 0, &q) &&
+	*now = 0;
+	if (link_fd < 0 || bpf_obj_get_info_by_fd(link_fd, &info, &len) ||
+	    !info.xdp.ifindex) {
+		/* Steering nothing: is the interface still here? */
+		if (k->netns != netns || !if_indextoname(k->ifindex, name))
+			return CS_LINK_GONE;
+		*now = k->ifindex;
+		return CS_LINK_DEFUNCT;
+	}
+	/* The link's ifindex here, carrying the link's program: ours. */
+	if (!bpf_xdp_query(info.xdp.ifindex, 0, &q) &&
 	    (q.prog_id == info.prog_id || q.drv_prog_id == info.prog_id ||
-	     q.skb_prog_id == info.prog_id))
+	     q.skb_prog_id == info.prog_id)) {
+		*now = info.xdp.ifindex;
 		return CS_LINK_HERE;
+	}
 	return CS_LINK_ELSEWHERE;
+}
+
+enum cs_link_state cs_pin_link_state(const struct cs_state *st,
+				     const struct cs_pin_key *k, __u32 *now)
+{
+	int fd = cs_pin_open(st, k, CS_PIN_LINK);
+	enum cs_link_state s = cs_link_state(st->netns, fd, k, now);
+
+	if (fd >= 0)
+		close(fd);
+	return s;
+}
+
+static const char *xdp_mode_of(__u32 ifindex, __u32 prog_id)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return "unknown";
+	if (q.attach_mode == XDP_ATTACHED_DRV)
+		return "native";
+	if (q.attach_mode == XDP_ATTACHED_SKB)
+		return "skb";
+	if (q.attach_mode == XDP_ATTACHED_MULTI)
+		return q.drv_prog_id == prog_id ? "native" : "skb";
+	return "unknown";
 }
 
 static int read_link(struct cs_attachment *a)
 {
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info);
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 
 	if (bpf_obj_get_info_by_fd(a->link_fd, &info, &len))
 		return -errno;
 	a->link_id = info.id;
 	a->prog_id = info.prog_id;
-	a->link_state = cs_link_state(a->link_fd, a->ifindex);
+	a->link_state = cs_link_state(a->netns, a->link_fd, &a->key,
+				      &a->ifindex);
 	switch (a->link_state) {
+	case CS_LINK_HERE:
+		a->xdp_mode = xdp_mode_of(a->ifindex, a->prog_id);
+		break;
+	case CS_LINK_DEFUNCT:
+		a->xdp_mode = "detached (link defunct, interface still here)";
+		break;
 	case CS_LINK_GONE:
 		a->xdp_mode = "detached (interface gone)";
 		break;
-	case CS_LINK_ELSEWHERE:
+	default:
 		a->xdp_mode = "unknown (the device moved to another network namespace)";
-		break;
-	case CS_LINK_HERE:
-		a->xdp_mode = "unknown";
-		if (bpf_xdp_query(a->ifindex, 0, &q))
-			break;
-		if (q.attach_mode == XDP_ATTACHED_DRV)
-			a->xdp_mode = "native";
-		else if (q.attach_mode == XDP_ATTACHED_SKB)
-			a->xdp_mode = "skb";
-		else if (q.attach_mode == XDP_ATTACHED_MULTI)
-			a->xdp_mode = q.drv_prog_id == a->prog_id ? "native" :
-								     "skb";
 		break;
 	}
 	a->prog_fd = bpf_prog_get_fd_by_id(a->prog_id);
@@ -156,52 +194,93 @@ static void name_of(struct cs_attachment *a)
 {
 	char now[IF_NAMESIZE];
 
-	if (a->link_state == CS_LINK_HERE && if_indextoname(a->ifindex, now))
+	if (a->ifindex && if_indextoname(a->ifindex, now))
 		snprintf(a->ifname, sizeof(a->ifname), "%s", now);
 	else if (a->meta.ifname[0])
 		snprintf(a->ifname, sizeof(a->ifname), "%s", a->meta.ifname);
-	else
-		snprintf(a->ifname, sizeof(a->ifname), "ifindex %u",
-			 a->ifindex);
+	else	/* no name recorded: the directory's */
+		snprintf(a->ifname, sizeof(a->ifname), "if-%u", a->key.ifindex);
 }
 
-int cs_attachment_find(const struct cs_state *st, const char *name,
-		       __u32 *ifindex)
-{
-	__u32 idx[CS_MAX_ATTACHMENTS], i, here = 0;
-	char now[IF_NAMESIZE], renamed[IF_NAMESIZE] = "";
-	enum cs_link_state where;
-	struct cs_pin_meta m;
-	bool exists;
-	int n, fd;
+/* Every key, and where each one's link is. */
+struct key_scan {
+	struct cs_pin_key key[CS_MAX_ATTACHMENTS];
+	enum cs_link_state state[CS_MAX_ATTACHMENTS];
+	__u32 now[CS_MAX_ATTACHMENTS];
+	int n;
+};
 
-	exists = !cs_iface_index(name, &here);
-	if (exists && cs_pin_dir_exists(st, here)) {
-		*ifindex = here;
-		return 0;
-	}
-	/* An attachment made under that name whose interface is gone (or
-	 * whose pins are half removed), or that was renamed since.
-	 */
-	n = cs_pin_dirs(st, idx, CS_MAX_ATTACHMENTS);
-	for (i = 0; i < (__u32)n; i++) {
-		if (cs_meta_read(st, idx[i], &m) || strcmp(m.ifname, name))
-			continue;
-		fd = cs_pin_open(st, idx[i], CS_PIN_LINK);
-		where = fd >= 0 ? cs_link_state(fd, idx[i]) : CS_LINK_GONE;
-		if (fd >= 0)
-			close(fd);
-		if (where != CS_LINK_HERE) {
-			*ifindex = idx[i];
+static struct key_scan *scan_keys(const struct cs_state *st)
+{
+	struct key_scan *s = calloc(1, sizeof(*s));
+	int i;
+
+	if (!s)
+		return NULL;
+	s->n = cs_pin_dirs(st, s->key, CS_MAX_ATTACHMENTS);
+	for (i = 0; i < s->n; i++)
+		s->state[i] = cs_pin_link_state(st, &s->key[i], &s->now[i]);
+	return s;
+}
+
+static int attachment_of(const struct cs_state *st, const struct key_scan *s,
+			 __u32 ifindex, struct cs_pin_key *key)
+{
+	struct cs_pin_key here = cs_pin_key_here(st, ifindex);
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->state[i] == CS_LINK_HERE && s->now[i] == ifindex) {
+			*key = s->key[i];
 			return 0;
 		}
-		if (if_indextoname(idx[i], now))
-			snprintf(renamed, sizeof(renamed), "%s", now);
-	}
-	if (exists) {
+	if (!cs_pin_dir_exists(st, &here))
+		return -ENOENT;
+	*key = here;
+	return 0;
+}
+
+int cs_attachment_of(const struct cs_state *st, __u32 ifindex,
+		     struct cs_pin_key *key)
+{
+	struct key_scan *s = scan_keys(st);
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = attachment_of(st, s, ifindex, key);
+	free(s);
+	return err;
+}
+
+static int find(const struct cs_state *st, const struct key_scan *s,
+		const char *name, struct cs_pin_key *key)
+{
+	char now[IF_NAMESIZE], renamed[IF_NAMESIZE] = "";
+	struct cs_pin_meta m;
+	__u32 here;
+	int i;
+
+	if (!cs_iface_index(name, &here)) {
+		if (!attachment_of(st, s, here, key))
+			return 0;
 		cs_err("%s: cpusteer is not attached there; 'cpusteer status' lists attachments",
 		       name);
 		return -ENOENT;
+	}
+	/* No such interface now: one attached under that name here whose
+	 * interface is gone (or whose pins are half removed), or renamed.
+	 */
+	for (i = 0; i < s->n; i++) {
+		if (s->key[i].netns != st->netns ||
+		    cs_meta_read(st, &s->key[i], &m) || strcmp(m.ifname, name))
+			continue;
+		if (s->state[i] != CS_LINK_HERE) {
+			*key = s->key[i];
+			return 0;
+		}
+		if (if_indextoname(s->now[i], now))
+			snprintf(renamed, sizeof(renamed), "%s", now);
 	}
 	if (renamed[0])
 		cs_err("interface '%s' does not exist here: it was renamed to '%s', which cpusteer steers; use that name",
@@ -212,18 +291,51 @@ int cs_attachment_find(const struct cs_state *st, const char *name,
 	return -ENODEV;
 }
 
-int cs_attachment_select(const struct cs_state *st, const char *only,
-			 __u32 *ifindex, int max)
+int cs_attachment_find(const struct cs_state *st, const char *name,
+		       struct cs_pin_key *key)
 {
+	struct key_scan *s = scan_keys(st);
 	int err;
 
-	if (!only)
-		return cs_pin_dirs(st, ifindex, max);
-	err = cs_attachment_find(st, only, &ifindex[0]);
-	return err ? err : 1;
+	if (!s)
+		return -ENOMEM;
+	err = find(st, s, name, key);
+	free(s);
+	return err;
 }
 
-int cs_attachment_open(const struct cs_state *st, __u32 ifindex,
+int cs_attachment_select(const struct cs_state *st, const char *only,
+			 struct cs_pin_key *keys, int max,
+			 struct cs_others *others)
+{
+	struct key_scan *s = scan_keys(st);
+	struct cs_others none;
+	int i, n = 0, err;
+
+	if (!others)
+		others = &none;
+	memset(others, 0, sizeof(*others));
+	if (!s)
+		return -ENOMEM;
+	if (only) {
+		err = find(st, s, only, &keys[0]);
+		free(s);
+		return err ? err : 1;
+	}
+	for (i = 0; i < s->n; i++) {
+		if ((s->key[i].netns == st->netns ||
+		     s->state[i] == CS_LINK_HERE) && n < max)
+			keys[n++] = s->key[i];
+		else if (s->state[i] == CS_LINK_ELSEWHERE)
+			others->elsewhere++;
+		else
+			others->stale++;
+	}
+	free(s);
+	return n;
+}
+
+int cs_attachment_open(const struct cs_state *st, const struct cs_pin_key *k,
 		       struct cs_attachment *a)
 {
 	static const enum cs_pin need[] = {
@@ -231,7 +343,7 @@ int cs_attachment_open(const struct cs_state *st, __u32 ifindex,
 	};
 	int *fds[] = { &a->link_fd, &a->cpu_map_fd, &a->table_fd,
 		       &a->stats_fd };
-	char dir[256], why[256] = "";
+	char dir[256], why[256] = "", hint[64];
 	const char *what;
 	size_t i;
 	int err;
@@ -239,22 +351,29 @@ int cs_attachment_open(const struct cs_state *st, __u32 ifindex,
 	memset(a, 0, sizeof(*a));
 	a->link_fd = a->prog_fd = a->cpu_map_fd = -1;
 	a->table_fd = a->stats_fd = -1;
-	a->ifindex = ifindex;
+	a->key = *k;
+	a->netns = st->netns;
 	a->stage2 = -1;
-	cs_pin_dir_path(dir, sizeof(dir), st, ifindex);
-	if (cs_meta_read(st, ifindex, &a->meta))
+	cs_pin_dir_path(dir, sizeof(dir), k);
+	if (cs_meta_read(st, k, &a->meta))
 		memset(&a->meta, 0, sizeof(a->meta));
 	for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
-		*fds[i] = cs_pin_open(st, ifindex, need[i]);
-		if (*fds[i] < 0) {
-			name_of(a);
-			snprintf(a->error, sizeof(a->error),
-				 "%s: the pinned %s is missing or unreadable in %s (%s); 'cpusteer detach %s' cleans up",
-				 a->ifname, cs_pin_names[need[i]], dir,
-				 strerror(-*fds[i]), a->ifname);
-			cs_attachment_close(a);
-			return -ENOENT;
-		}
+		*fds[i] = cs_pin_open(st, k, need[i]);
+		if (*fds[i] >= 0)
+			continue;
+		a->link_state = cs_pin_link_state(st, k, &a->ifindex);
+		name_of(a);
+		if (a->link_state == CS_LINK_GONE && !a->meta.ifname[0])
+			snprintf(hint, sizeof(hint), "cpusteer detach --stale");
+		else
+			snprintf(hint, sizeof(hint), "cpusteer detach %s",
+				 a->ifname);
+		snprintf(a->error, sizeof(a->error),
+			 "%s: the pinned %s is missing or unreadable in %s (%s); '%s' cleans up",
+			 a->ifname, cs_pin_names[need[i]], dir,
+			 strerror(-*fds[i]), hint);
+		cs_attachment_close(a);
+		return -ENOENT;
 	}
 	/* Helpers below report through cs_err(): keep that for a->error. */
 	cs_err_capture(why, sizeof(why));
@@ -282,9 +401,21 @@ int cs_attachment_open(const struct cs_state *st, __u32 ifindex,
 	return err;
 }
 
-bool cs_attachment_alive(const struct cs_attachment *a)
+const char *cs_attachment_lost(const struct cs_attachment *a)
 {
-	return cs_link_state(a->link_fd, a->ifindex) == CS_LINK_HERE;
+	__u32 now;
+
+	switch (cs_link_state(a->netns, a->link_fd, &a->key, &now)) {
+	case CS_LINK_HERE:
+		return now == a->ifindex ? NULL :
+		       "its device moved away and came back: run stats again";
+	case CS_LINK_DEFUNCT:
+		return "cpusteer was detached there (run stats again for a new attachment)";
+	case CS_LINK_GONE:
+		return "the interface is gone";
+	default:
+		return "the device moved to another network namespace";
+	}
 }
 
 void cs_attachment_close(struct cs_attachment *a)

@@ -14,16 +14,23 @@
 #include "pins.h"
 #include "steer.h"
 
-/* Where the pinned XDP link is, compared with the key it is pinned by. */
+/* Where the pinned XDP link is, seen from this network namespace. */
 enum cs_link_state {
-	CS_LINK_HERE,		/* steering the interface of this ifindex */
-	CS_LINK_GONE,		/* defunct: the interface was removed */
-	CS_LINK_ELSEWHERE,	/* the device moved to another namespace */
+	CS_LINK_HERE,		/* steering a device of this namespace */
+	CS_LINK_DEFUNCT,	/* detached, its interface still here */
+	CS_LINK_GONE,		/* detached: the interface (or its namespace,
+				 * or the link pin) is gone */
+	CS_LINK_ELSEWHERE,	/* steering a device moved to another
+				 * namespace */
+	CS_LINK_STATES,
 };
+extern const char *const cs_link_state_names[CS_LINK_STATES];
 
 struct cs_attachment {
 	char ifname[IF_NAMESIZE];	/* now; the name at attach if gone */
-	__u32 ifindex;			/* the key, in this namespace */
+	struct cs_pin_key key;		/* its pin directory */
+	__u64 netns;			/* the command's namespace */
+	__u32 ifindex;			/* the device it steers here, if any */
 	struct cs_pin_meta meta;	/* zeroed if unreadable */
 	enum cs_link_state link_state;
 	int link_fd;
@@ -43,27 +50,50 @@ struct cs_attachment {
 	char error[512];	/* why cs_attachment_open() failed */
 };
 
-/* The link's state: for detach, which must not need the maps. */
-enum cs_link_state cs_link_state(int link_fd, __u32 ifindex);
+/*
+ * Where the link pinned for @k is, seen from network namespace @netns
+ * (the command's); with CS_LINK_HERE and DEFUNCT, @now is the ifindex of
+ * its interface there. @link_fd < 0: no link.
+ */
+enum cs_link_state cs_link_state(__u64 netns, int link_fd,
+				 const struct cs_pin_key *k, __u32 *now);
+/* The same, opening the link pin of @k. */
+enum cs_link_state cs_pin_link_state(const struct cs_state *st,
+				     const struct cs_pin_key *k, __u32 *now);
+/*
+ * The attachment on this namespace's @ifindex: the one whose link steers
+ * it (wherever it was pinned: a device moved here), else the pin
+ * directory made for it here. 0 and its key, or -ENOENT quietly.
+ */
+int cs_attachment_of(const struct cs_state *st, __u32 ifindex,
+		     struct cs_pin_key *key);
 /*
  * The attachment @name means: the interface of that name here, or, when
  * there is none, the one attached under that name whose interface is gone.
- * Returns 0 and its ifindex, -ENOENT "not attached" (exit 1), -ENODEV for
- * no such interface (exit 2; a renamed one is named). Errors are printed.
+ * Returns 0 and its key, -ENOENT "not attached" (exit 1), -ENODEV for no
+ * such interface (exit 2; a renamed one is named). Errors are printed.
  */
 int cs_attachment_find(const struct cs_state *st, const char *name,
-		       __u32 *ifindex);
+		       struct cs_pin_key *key);
+/* The attachments status does not show, from this namespace. */
+struct cs_others {
+	int elsewhere;		/* steering other namespaces' devices */
+	int stale;		/* of other namespaces, steering nothing */
+};
+
 /*
  * The attachments to show: the one @only names (as cs_attachment_find()),
- * or, without @only, every one of this namespace. Their number, or -errno.
+ * or, without @only, this namespace's and those steering one of its
+ * devices. Their number, or -errno; @others counts the rest (may be NULL).
  */
 int cs_attachment_select(const struct cs_state *st, const char *only,
-			 __u32 *ifindex, int max);
+			 struct cs_pin_key *keys, int max,
+			 struct cs_others *others);
 /* Read one back. On failure a->error says why, and nothing is printed. */
-int cs_attachment_open(const struct cs_state *st, __u32 ifindex,
+int cs_attachment_open(const struct cs_state *st, const struct cs_pin_key *k,
 		       struct cs_attachment *a);
-/* Is the attachment still there (its link not detached since open)? */
-bool cs_attachment_alive(const struct cs_attachment *a);
+/* Is it still steering as when it was opened? NULL, or why not. */
+const char *cs_attachment_lost(const struct cs_attachment *a);
 void cs_attachment_close(struct cs_attachment *a);
 
 #endif

@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "attachment.h"
 #include "commands.h"
 #include "cpusteer.h"
 #include "cpusteer.skel.h"
@@ -81,8 +82,10 @@ const struct cs_command cs_cmd_attach = {
 	.summary = "Steer IFACE's received frames across CPUs and leave the steering in place.",
 	.details =
 "Loads the XDP program, attaches it with a bpf_link and pins the link and\n"
-"maps under " CS_PIN_ROOT "/IFACE, then exits: steering stays until\n"
+"maps under " CS_PIN_ROOT "/netns-INODE/if-IFINDEX (this network\n"
+"namespace, IFACE's ifindex), then exits: steering stays until\n"
 "'cpusteer detach IFACE'. A fresh random hash key is drawn on every attach.\n"
+"An IFACE that starts with '-' goes after '--'.\n"
 "With --auto, the plan of 'cpusteer plan' chooses the targets (or takes\n"
 "--cpus) and the queue size (unless --qsize), pins the NIC's receive-queue\n"
 "interrupts and turns RPS off on its queues; the previous values are kept\n"
@@ -96,7 +99,8 @@ static const char *const xdp_mode_names[XDP_MODE_MAX] = { "native", "skb" };
 struct attach_args {
 	const char *ifname;
 	__u32 ifindex;
-	struct cs_state st;	/* locked from the hook check to the end */
+	struct cs_state st;	/* locked from the plan to the end */
+	struct cs_pin_key key;	/* where its pins go */
 	struct cs_steer_cfg cfg;
 	__u32 xdp_mode;
 	bool force;
@@ -347,7 +351,7 @@ static int apply_auto(struct attach_args *a)
 	fd = cs_saved_create();
 	if (fd < 0)
 		return fd;
-	cs_pin_path(path, sizeof(path), &a->st, a->ifindex, CS_PIN_SAVED);
+	cs_pin_path(path, sizeof(path), &a->key, CS_PIN_SAVED);
 	err = cs_saved_set_sysroot(fd, a->plan_opts.sysroot);
 	if (!err && bpf_obj_pin(fd, path)) {
 		err = -errno;
@@ -362,7 +366,7 @@ static int apply_auto(struct attach_args *a)
 
 static void restore_auto(const struct attach_args *a)
 {
-	int fd = cs_pin_open(&a->st, a->ifindex, CS_PIN_SAVED);
+	int fd = cs_pin_open(&a->st, &a->key, CS_PIN_SAVED);
 
 	if (fd < 0)
 		return;
@@ -377,13 +381,14 @@ static void restore_auto(const struct attach_args *a)
 static int check_hook(const struct attach_args *a, __u32 *foreign)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct cs_pin_key key;
 	char dir[256];
 	int err;
 
 	*foreign = 0;
-	if (cs_pin_dir_exists(&a->st, a->ifindex)) {
-		cs_pin_dir_path(dir, sizeof(dir), &a->st, a->ifindex);
-		cs_err("%s: cpusteer is already attached (%s exists); run 'cpusteer detach %s' first",
+	if (!cs_attachment_of(&a->st, a->ifindex, &key)) {
+		cs_pin_dir_path(dir, sizeof(dir), &key);
+		cs_err("%s: cpusteer is already attached (%s); run 'cpusteer detach %s' first",
 		       a->ifname, dir, a->ifname);
 		return -EEXIST;
 	}
@@ -459,8 +464,7 @@ static int pin_maps(struct cpusteer_bpf *skel, const struct attach_args *a)
 	int err;
 
 	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		cs_pin_path(path, sizeof(path), &a->st, a->ifindex,
-			    maps[i].pin);
+		cs_pin_path(path, sizeof(path), &a->key, maps[i].pin);
 		err = bpf_map__pin(maps[i].map, path);
 		if (err) {
 			cs_err("cannot pin %s: %s", path, strerror(-err));
@@ -481,7 +485,7 @@ static int pin_tracing(struct cpusteer_bpf *skel, const struct attach_args *a)
 
 	err = cs_steer_attach_tracing(skel, links);
 	for (i = 0; i < CS_TRACE_LINKS; i++) {
-		cs_pin_path(path, sizeof(path), &a->st, a->ifindex, pins[i]);
+		cs_pin_path(path, sizeof(path), &a->key, pins[i]);
 		if (!err && (err = bpf_link__pin(links[i], path)))
 			cs_err("cannot pin %s: %s", path, strerror(-err));
 		bpf_link__destroy(links[i]);	/* a pin holds it now */
@@ -498,7 +502,7 @@ static int pin_meta(const struct attach_args *a)
 	};
 
 	snprintf(m.ifname, sizeof(m.ifname), "%s", a->ifname);
-	return cs_meta_pin(&a->st, &m);
+	return cs_meta_pin(&a->key, &m);
 }
 
 static int attach_xdp(struct cpusteer_bpf *skel, const struct attach_args *a)
@@ -523,7 +527,7 @@ static int attach_xdp(struct cpusteer_bpf *skel, const struct attach_args *a)
 			       strerror(-err));
 		return err;
 	}
-	cs_pin_path(path, sizeof(path), &a->st, a->ifindex, CS_PIN_LINK);
+	cs_pin_path(path, sizeof(path), &a->key, CS_PIN_LINK);
 	err = bpf_obj_pin(fd, path) ? -errno : 0;
 	if (err)
 		cs_err("cannot pin %s: %s", path, strerror(-err));
@@ -539,7 +543,7 @@ static void print_summary(const struct attach_args *a)
 	cs_cpulist_format(&cfg->cpus, cpus, sizeof(cpus));
 	if (cfg->params.fallback_cpu != CS_FALLBACK_PASS)
 		snprintf(fb, sizeof(fb), "cpu:%u", cfg->params.fallback_cpu);
-	cs_pin_dir_path(dir, sizeof(dir), &a->st, a->ifindex);
+	cs_pin_dir_path(dir, sizeof(dir), &a->key);
 	printf("cpusteer: attached to %s (%s XDP): hash %s, %u buckets over CPUs %s, qsize %u, stage2 %s, fallback %s; pinned in %s\n",
 	       a->ifname, xdp_mode_names[a->xdp_mode],
 	       cs_hash_mode_names[cfg->params.hash_mode], cfg->nbuckets, cpus,
@@ -566,7 +570,7 @@ static int attach_locked(struct attach_args *a)
 	err = cs_steer_load(&a->cfg, &skel);
 	if (err)
 		return err;
-	err = cs_pin_dir_create(&a->st, a->ifindex);
+	err = cs_pin_dir_create(&a->st, &a->key);
 	if (err)
 		goto err_destroy;
 	err = pin_meta(a);
@@ -598,47 +602,48 @@ err_restore:
 err_unpin:
 	if (a->automatic)
 		restore_auto(a);
-	cs_pins_remove(&a->st, a->ifindex);
+	cs_pins_remove(&a->st, &a->key);
 err_destroy:
 	cpusteer_bpf__destroy(skel);
 	return err;
 }
 
-static int attach_run(struct attach_args *a)
+/*
+ * The state is locked before the plan reads what it will change, so no
+ * other attach or detach changes those values between the reading (they
+ * are what detach puts back) and the writing. A dry run only reads: if it
+ * cannot see the state from here, it says so and goes on.
+ */
+static int state_open(struct attach_args *a)
 {
+	char why[512];
 	int err;
 
-	err = cs_state_open(CS_STATE_CREATE, &a->st);
-	if (err)
-		return err;
-	err = attach_locked(a);
-	cs_state_close(&a->st);
-	return err;
-}
-
-/* What a real attach would refuse, refused now; nothing is locked long. */
-static int dry_run_check(struct attach_args *a)
-{
-	__u32 foreign;
-	int err;
-
-	err = cs_state_open(CS_STATE_READ, &a->st);
-	if (err)
-		return err;
-	err = check_hook(a, &foreign);
-	cs_state_close(&a->st);
+	if (!a->dry_run)
+		err = cs_state_open(CS_STATE_CREATE, &a->st);
+	else {
+		cs_err_capture(why, sizeof(why));
+		err = cs_state_open(CS_STATE_READ, &a->st);
+		cs_err_release();
+		if (err)
+			cs_warn("%s (so this dry run cannot check for an attachment already there)",
+				why);
+		err = 0;
+	}
+	a->key = cs_pin_key_here(&a->st, a->ifindex);
 	return err;
 }
 
 int cmd_attach(int argc, char **argv)
 {
 	struct attach_args a = { .st.root_fd = -1 };
+	__u32 foreign;
 	int err, rc = CS_EXIT_OK;
 
 	err = attach_parse(argc, argv, &a);
 	if (err)
 		return err == 1 ? CS_EXIT_OK : CS_EXIT_USAGE;
-	if (cs_require_root())
+	if (cs_require_root() || state_open(&a))
 		return CS_EXIT_FAIL;
 	if (a.automatic) {
 		err = attach_auto(&a);
@@ -646,16 +651,18 @@ int cmd_attach(int argc, char **argv)
 			rc = err == -EINVAL ? CS_EXIT_USAGE : CS_EXIT_FAIL;
 			goto out;
 		}
-		if (a.dry_run) {
-			if (dry_run_check(&a))
-				rc = CS_EXIT_FAIL;
-			else
-				auto_dry_run(&a);
-			goto out;
-		}
 	}
-	rc = attach_run(&a) ? CS_EXIT_FAIL : CS_EXIT_OK;
+	if (a.dry_run) {
+		/* What a real attach would refuse, refused now. */
+		if (check_hook(&a, &foreign))
+			rc = CS_EXIT_FAIL;
+		else
+			auto_dry_run(&a);
+		goto out;
+	}
+	rc = attach_locked(&a) ? CS_EXIT_FAIL : CS_EXIT_OK;
 out:
+	cs_state_close(&a.st);
 	if (a.plan)
 		cs_plan_free(a.plan);
 	free(a.plan);

@@ -168,16 +168,16 @@ static int classify_parse(int argc, char **argv, struct classify_args *a)
 /* The live attachment on IFACE; -ENODEV if there is no such interface. */
 static int classify_open(const char *ifname, struct cs_attachment *att)
 {
+	struct cs_pin_key key;
 	struct cs_state st;
-	__u32 ifindex;
 	int err;
 
 	err = cs_state_open(CS_STATE_READ, &st);
 	if (err)
 		return err;
-	err = cs_attachment_find(&st, ifname, &ifindex);
+	err = cs_attachment_find(&st, ifname, &key);
 	if (!err) {
-		err = cs_attachment_open(&st, ifindex, att);
+		err = cs_attachment_open(&st, &key, att);
 		if (err)
 			cs_err("%s", att->error);
 	}

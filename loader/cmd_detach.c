@@ -16,11 +16,16 @@
 #include "log.h"
 #include "pins.h"
 
-enum { OPT_FORCE = 256 };
+enum {
+	OPT_FORCE = 256,
+	OPT_STALE,
+};
 
 static const struct cs_option detach_opts[] = {
 	{ "force", no_argument, OPT_FORCE, NULL,
 	  "detach even if the device moved to another network namespace" },
+	{ "stale", no_argument, OPT_STALE, NULL,
+	  "instead of IFACE: remove every attachment that steers nothing" },
 	{ "help", no_argument, CS_OPT_HELP, NULL, "show this help" },
 	{}
 };
@@ -28,35 +33,56 @@ static const struct cs_option detach_opts[] = {
 const struct cs_command cs_cmd_detach = {
 	.name = "detach",
 	.func = cmd_detach,
-	.synopsis = "IFACE [--force]",
+	.synopsis = "(IFACE [--force] | --stale)",
 	.summary = "Stop steering on IFACE and remove its pins.",
 	.details =
 "Detaches the XDP link even if another process still holds it open, puts\n"
 "back what attach --auto changed, then removes IFACE's pin directory\n"
-"under " CS_PIN_ROOT ". Works on a half-removed attachment too: an\n"
-"interface that was deleted (name it as it was named at attach), a pin that\n"
-"is missing. Only the pins cpusteer makes are removed. If the device was\n"
-"moved to another network namespace, detach refuses unless --force.\n",
+"under " CS_PIN_ROOT ". Only the pins cpusteer makes are removed: if\n"
+"anything else is found there, detach changes nothing and says what it\n"
+"found. Works on a half-removed attachment too: a pin that is missing, or\n"
+"an interface that was deleted (name it as status shows it). A device moved\n"
+"here from another namespace is detached here; a device moved away is\n"
+"detached where it is now, or from here with --force.\n"
+"--stale removes, in every namespace's directory, the attachments whose\n"
+"link steers nothing any more: their interface or their whole network\n"
+"namespace was deleted, or a detach was killed half way.\n",
 	.opts = detach_opts,
 };
 
-static int detach_locked(const struct cs_state *st, const char *name,
-			 bool force)
+/* The interface's name here, for putting back what --auto changed. */
+static const char *restore_name(enum cs_link_state where, __u32 ifindex,
+				char *buf)
 {
-	enum cs_link_state where = CS_LINK_GONE;
+	if (where != CS_LINK_HERE && where != CS_LINK_DEFUNCT)
+		return NULL;
+	return if_indextoname(ifindex, buf);
+}
+
+/*
+ * Detach the attachment pinned at @key: refuse first if its directory
+ * holds anything cpusteer did not make (nothing changes then), then the
+ * link, then the saved values, then the pins.
+ */
+static int detach_key(const struct cs_state *st, const struct cs_pin_key *key,
+		      const char *name, bool force)
+{
+	enum cs_link_state where;
 	char now[IF_NAMESIZE];
-	const char *ifname = NULL;
+	const char *ifname;
 	__u32 ifindex;
 	int fd, err;
 
-	err = cs_attachment_find(st, name, &ifindex);
-	if (err)
-		return err;
-	fd = cs_pin_open(st, ifindex, CS_PIN_LINK);
-	if (fd >= 0)
-		where = cs_link_state(fd, ifindex);
+	err = cs_pins_foreign(st, key);
+	if (err) {
+		if (err > 0)
+			cs_err("%s: nothing was changed: cpusteer removes only what it made", name);
+		return err > 0 ? -ENOTEMPTY : err;
+	}
+	fd = cs_pin_open(st, key, CS_PIN_LINK);
+	where = cs_link_state(st->netns, fd, key, &ifindex);
 	if (where == CS_LINK_ELSEWHERE && !force) {
-		cs_err("%s: the pinned link steers a device that has moved to another network namespace; detach it there or pass --force",
+		cs_err("%s: its device moved to another network namespace, where cpusteer still steers it; run detach there ('nsenter --net=/run/netns/NS cpusteer detach IFACE'), or pass --force to stop it from here",
 		       name);
 		close(fd);
 		return -EBUSY;
@@ -70,26 +96,71 @@ static int detach_locked(const struct cs_state *st, const char *name,
 				strerror(errno));
 		close(fd);
 	}
-	if (where == CS_LINK_HERE && if_indextoname(ifindex, now))
-		ifname = now;
+	ifname = restore_name(where, ifindex, now);
 	/* attach --auto: put IRQ affinities and RPS masks back first. */
-	fd = cs_pin_open(st, ifindex, CS_PIN_SAVED);
+	fd = cs_pin_open(st, key, CS_PIN_SAVED);
 	if (fd >= 0) {
 		if (cs_saved_restore(fd, ifname))
 			cs_warn("%s: some interrupt or RPS settings could not be restored (see above)",
 				name);
 		close(fd);
 	}
-	err = cs_pins_remove(st, ifindex);
+	err = cs_pins_remove(st, key);
 	if (err)
 		cs_err("%s: steering stopped, but its pin directory is still there (see above)",
 		       name);
-	else
-		printf("cpusteer: detached from %s\n", ifname ? ifname : name);
 	return err;
 }
 
-static int detach_run(const char *name, bool force)
+static int detach_one(const struct cs_state *st, const char *name, bool force)
+{
+	struct cs_pin_key key;
+	int err;
+
+	err = cs_attachment_find(st, name, &key);
+	if (!err)
+		err = detach_key(st, &key, name, force);
+	if (!err)
+		printf("cpusteer: detached from %s\n", name);
+	return err;
+}
+
+/* Every attachment whose link steers nothing, in every namespace. */
+static int detach_stale(const struct cs_state *st)
+{
+	static struct cs_pin_key keys[CS_MAX_ATTACHMENTS];
+	struct cs_pin_meta m;
+	char name[64];
+	int i, n, done = 0, err = 0;
+	__u32 now;
+
+	n = cs_pin_dirs(st, keys, CS_MAX_ATTACHMENTS);
+	for (i = 0; i < n; i++) {
+		enum cs_link_state where = cs_pin_link_state(st, &keys[i],
+							      &now);
+
+		if (where == CS_LINK_HERE || where == CS_LINK_ELSEWHERE)
+			continue;
+		if (cs_meta_read(st, &keys[i], &m))
+			snprintf(name, sizeof(name), "ifindex %u", keys[i].ifindex);
+		else
+			snprintf(name, sizeof(name), "%s", m.ifname);
+		if (detach_key(st, &keys[i], name, false)) {
+			err = -EIO;
+			continue;
+		}
+		printf("cpusteer: removed the stale attachment of %s (ifindex %u in network namespace %llu: %s)\n",
+		       name, keys[i].ifindex,
+		       (unsigned long long)keys[i].netns,
+		       cs_link_state_names[where]);
+		done++;
+	}
+	if (!done && !err)
+		printf("cpusteer: no stale attachments\n");
+	return err;
+}
+
+static int detach_run(const char *name, bool force, bool stale)
 {
 	struct cs_state st;
 	int err;
@@ -97,19 +168,24 @@ static int detach_run(const char *name, bool force)
 	err = cs_state_open(CS_STATE_MODIFY, &st);
 	if (err)
 		return err;
-	err = detach_locked(&st, name, force);
+	err = stale ? detach_stale(&st) : detach_one(&st, name, force);
 	cs_state_close(&st);
 	return err;
 }
 
 int cmd_detach(int argc, char **argv)
 {
-	bool force = false;
+	bool force = false, stale = false;
+	const char *name = NULL;
 	int c, err;
 
 	while ((c = cs_getopt(argc, argv, &cs_cmd_detach)) != -1) {
 		if (c == OPT_FORCE) {
 			force = true;
+			continue;
+		}
+		if (c == OPT_STALE) {
+			stale = true;
 			continue;
 		}
 		if (c == CS_OPT_HELP) {
@@ -118,15 +194,22 @@ int cmd_detach(int argc, char **argv)
 		}
 		return CS_EXIT_USAGE;
 	}
-	if (optind != argc - 1) {
-		cs_err("give exactly one interface: cpusteer detach IFACE");
+	if (stale && (optind != argc || force)) {
+		cs_err("--stale takes no IFACE and no --force: cpusteer detach --stale");
 		return CS_EXIT_USAGE;
 	}
-	if (cs_ifname_check("IFACE", argv[optind]))
+	if (!stale && optind != argc - 1) {
+		cs_err("give exactly one interface: cpusteer detach IFACE (or --stale)");
 		return CS_EXIT_USAGE;
+	}
+	if (!stale) {
+		name = argv[optind];
+		if (cs_ifname_check("IFACE", name))
+			return CS_EXIT_USAGE;
+	}
 	if (cs_require_root())
 		return CS_EXIT_FAIL;
-	err = detach_run(argv[optind], force);
+	err = detach_run(name, force, stale);
 	return err == -ENODEV ? CS_EXIT_USAGE :
 	       err ? CS_EXIT_FAIL : CS_EXIT_OK;
 }

@@ -159,17 +159,14 @@ static int parse_one(struct gen_args *a, int c)
 	static const char *const protos[] = { "udp", "tcp" };
 	struct cs_gen_cfg *cfg = &a->cfg;
 	__u32 v;
-	double d;
 
 	switch (c) {
 	case OPT_FLOWS:
 		return cs_parse_u32("--flows", optarg, 1, CS_GEN_MAX_FLOWS,
 				    &cfg->flows);
 	case OPT_COUNT:
-		if (cs_parse_double("--count", optarg, 1, 1e12, &d))
-			return -EINVAL;
-		cfg->count = (__u64)d;
-		return 0;
+		return cs_parse_u64("--count", optarg, 1, CS_GEN_MAX_COUNT,
+				    &cfg->count);
 	case OPT_DURATION:
 		return cs_parse_double("--duration", optarg, 0.001, 86400,
 				       &cfg->duration);

@@ -202,12 +202,12 @@ static void report_lost(struct watched *w, const char *why)
 /* Read @w again; false once its attachment has gone. */
 static bool watch_read(struct watched *w)
 {
+	const char *lost = cs_attachment_lost(&w->a);
 	char why[512];
 
-	if (!cs_attachment_alive(&w->a)) {
-		snprintf(why, sizeof(why),
-			 "%s: cpusteer was detached (or attached anew) there: no longer shown; run stats again for a new attachment",
-			 w->a.ifname);
+	if (lost) {
+		snprintf(why, sizeof(why), "%s: %s; no longer shown",
+			 w->a.ifname, lost);
 		report_lost(w, why);
 		return false;
 	}
@@ -259,7 +259,7 @@ static int stats_loop(struct watched *w, int n, double interval, __u32 count)
 static int stats_open(const char *only, struct watched *w, int *opened,
 		      int *broken)
 {
-	static __u32 idx[CS_MAX_ATTACHMENTS];
+	static struct cs_pin_key keys[CS_MAX_ATTACHMENTS];
 	struct cs_state st;
 	int i, n, err;
 
@@ -267,14 +267,14 @@ static int stats_open(const char *only, struct watched *w, int *opened,
 	err = cs_state_open(CS_STATE_READ, &st);
 	if (err)
 		return err;
-	n = cs_attachment_select(&st, only, idx, CS_MAX_ATTACHMENTS);
+	n = cs_attachment_select(&st, only, keys, CS_MAX_ATTACHMENTS, NULL);
 	err = n < 0 ? n : 0;
 	if (!n) {
 		cs_err("cpusteer is not attached to any interface in this network namespace: nothing to show ('cpusteer attach --help')");
 		err = -ENOENT;
 	}
 	for (i = 0; !err && i < n; i++) {
-		if (!cs_attachment_open(&st, idx[i], &w[*opened].a)) {
+		if (!cs_attachment_open(&st, &keys[i], &w[*opened].a)) {
 			(*opened)++;
 			continue;
 		}

@@ -54,9 +54,12 @@ static struct json_object *status_json(const struct cs_attachment *a)
 	snprintf(key, sizeof(key), "%016" PRIx64 "%016" PRIx64,
 		 (uint64_t)a->params.key[0], (uint64_t)a->params.key[1]);
 	json_object_object_add(o, "ifname", json_object_new_string(a->ifname));
-	json_object_object_add(o, "ifindex", json_object_new_int(a->ifindex));
+	json_object_object_add(o, "ifindex", a->ifindex ?
+			       json_object_new_int(a->ifindex) : NULL);
 	json_object_object_add(o, "ifname_at_attach", a->meta.ifname[0] ?
 			       json_object_new_string(a->meta.ifname) : NULL);
+	json_object_object_add(o, "state", json_object_new_string(
+				cs_link_state_names[a->link_state]));
 	json_object_object_add(o, "xdp_mode",
 			       json_object_new_string(a->xdp_mode));
 	json_object_object_add(o, "link_id", json_object_new_int(a->link_id));
@@ -94,9 +97,20 @@ static void status_print(const struct cs_attachment *a, const char *pin_dir)
 	if (a->link_state == CS_LINK_HERE && a->meta.ifname[0] &&
 	    strcmp(a->meta.ifname, a->ifname))
 		printf("  attached as %s, renamed since\n", a->meta.ifname);
-	if (a->link_state == CS_LINK_GONE)
+	if (a->link_state == CS_LINK_HERE &&
+	    (a->key.netns != a->netns || a->key.ifindex != a->ifindex))
+		printf("  its device moved (or came back) into this namespace since the attach\n");
+	if (a->link_state == CS_LINK_GONE && a->meta.ifname[0] &&
+	    a->key.netns == a->netns)
 		printf("  the interface is gone: 'cpusteer detach %s' removes what is left\n",
 		       a->ifname);
+	else if (a->link_state == CS_LINK_GONE)
+		printf("  the interface is gone: 'cpusteer detach --stale' removes what is left\n");
+	if (a->link_state == CS_LINK_DEFUNCT)
+		printf("  nothing is steered (a detach was cut short?): 'cpusteer detach %s' finishes it\n",
+		       a->ifname);
+	if (a->link_state == CS_LINK_ELSEWHERE)
+		printf("  steering goes on in the device's new namespace: detach it there, or here with --force\n");
 #undef S
 	json_object_put(o);
 }
@@ -107,21 +121,24 @@ static struct json_object *broken_json(const struct cs_attachment *a)
 	struct json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "ifname", json_object_new_string(a->ifname));
-	json_object_object_add(o, "ifindex", json_object_new_int(a->ifindex));
+	json_object_object_add(o, "ifindex", a->ifindex ?
+			       json_object_new_int(a->ifindex) : NULL);
 	json_object_object_add(o, "error", json_object_new_string(a->error));
 	return o;
 }
 
-static int status_list(const struct cs_state *st, const __u32 *idx, int n)
+static int status_list(const struct cs_state *st,
+		       const struct cs_pin_key *keys, int n,
+		       const struct cs_others *others)
 {
 	struct json_object *arr = json_object_new_array();
 	struct cs_attachment a;
 	char dir[256];
-	int i, others, bad = 0;
+	int i, bad = 0;
 
 	for (i = 0; i < n; i++) {
-		cs_pin_dir_path(dir, sizeof(dir), st, idx[i]);
-		if (cs_attachment_open(st, idx[i], &a)) {
+		cs_pin_dir_path(dir, sizeof(dir), &keys[i]);
+		if (cs_attachment_open(st, &keys[i], &a)) {
 			cs_err_text("%s", a.error);
 			json_object_array_add(arr, broken_json(&a));
 			bad++;
@@ -137,26 +154,31 @@ static int status_list(const struct cs_state *st, const __u32 *idx, int n)
 		printf("%s\n", json_object_to_json_string_ext(arr,
 				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(arr);
-	others = cs_pin_dirs_elsewhere(st);
 	if (!cs_json && !n)
 		printf("cpusteer is not attached to any interface in this network namespace\n");
-	if (!cs_json && others)
+	if (!cs_json && others->elsewhere)
 		printf("(%d more attachment%s in other network namespaces: run 'cpusteer status' there)\n",
-		       others, others == 1 ? "" : "s");
+		       others->elsewhere, others->elsewhere == 1 ? "" : "s");
+	if (!cs_json && others->stale)
+		printf("(%d attachment%s of other network namespaces steer%s nothing any more: 'cpusteer detach --stale' removes %s)\n",
+		       others->stale, others->stale == 1 ? "" : "s",
+		       others->stale == 1 ? "s" : "",
+		       others->stale == 1 ? "it" : "them");
 	return bad ? -EIO : 0;
 }
 
 static int status_run(const char *only)
 {
-	static __u32 idx[CS_MAX_ATTACHMENTS];
+	static struct cs_pin_key keys[CS_MAX_ATTACHMENTS];
+	struct cs_others others;
 	struct cs_state st;
 	int n, err;
 
 	err = cs_state_open(CS_STATE_READ, &st);
 	if (err)
 		return err;
-	n = cs_attachment_select(&st, only, idx, CS_MAX_ATTACHMENTS);
-	err = n < 0 ? n : status_list(&st, idx, n);
+	n = cs_attachment_select(&st, only, keys, CS_MAX_ATTACHMENTS, &others);
+	err = n < 0 ? n : status_list(&st, keys, n, &others);
 	cs_state_close(&st);
 	return err;
 }

@@ -14,6 +14,8 @@
 #include "frame.h"
 
 #define CS_GEN_MAX_FLOWS	(1U << 20)	/* 1,048,576: "1M flows" */
+/* Frames one run may send: hours at line rate, far below __u64's end. */
+#define CS_GEN_MAX_COUNT	1000000000000ULL
 /* The popularity order is at least this long, so a zipf or elephants draw
  * is a fair sample, and at least as long as the flow count (every flow
  * appears under uniform).

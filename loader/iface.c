@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-#include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,6 +9,15 @@
 
 #include "iface.h"
 #include "log.h"
+
+/*
+ * isspace() as the kernel's lib/ctype.c has it, whatever our locale: the
+ * ASCII blanks and Latin-1's no-break space, 0xA0.
+ */
+static bool kernel_isspace(char c)
+{
+	return strchr(" \t\n\v\f\r", c) || (unsigned char)c == 0xa0;
+}
 
 int cs_ifname_check(const char *what, const char *name)
 {
@@ -23,7 +32,7 @@ int cs_ifname_check(const char *what, const char *name)
 	for (p = name; !why && *p; p++) {
 		if (*p == '/' || *p == ':')
 			why = "it contains '/' or ':'";
-		else if (isspace((unsigned char)*p))
+		else if (kernel_isspace(*p))
 			why = "it contains whitespace";
 	}
 	if (!why)

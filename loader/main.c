@@ -95,6 +95,10 @@ int main(int argc, char **argv)
 	int i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;	/* the command follows */
+			break;
+		}
 		if (is_verbose(argv[i])) {
 			cs_verbose += argv[i][1] == '-' ? 1 :
 				      (int)strlen(argv[i]) - 1;

@@ -40,6 +40,21 @@ static bool has_json(const struct cs_command *cmd)
 	return false;
 }
 
+/* "--json", "--js", ...: a unique prefix of --json, with no value. */
+static bool is_json_opt(const struct cs_command *cmd, const char *arg)
+{
+	const struct cs_option *o;
+	size_t n;
+
+	if (strncmp(arg, "--j", 3) || strchr(arg, '='))
+		return false;
+	n = strlen(arg + 2);
+	for (o = cmd->opts; o->name; o++)
+		if (!strncmp(o->name, arg + 2, n) && o->key != CS_OPT_JSON)
+			return false;
+	return !strncmp("json", arg + 2, n);
+}
+
 /*
  * getopt's own errors, in our format and, under --json, as JSON: a script
  * reading stdout must see a refused command line too.
@@ -86,10 +101,12 @@ int cs_getopt(int argc, char **argv, const struct cs_command *cmd)
 	char *s = shortopts + 1;
 	int i, c;
 
-	/* --json anywhere on the line applies to errors found before it. */
+	/* --json anywhere on the line (or a prefix getopt would take for
+	 * it) applies to errors found before it.
+	 */
 	if (optind <= 1 && has_json(cmd))
 		for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
-			if (!strcmp(argv[i], "--json"))
+			if (is_json_opt(cmd, argv[i]))
 				cs_json = true;
 	for (i = 0; cmd->opts[i].name && i < CS_OPTS_MAX; i++) {
 		const struct cs_option *o = &cmd->opts[i];

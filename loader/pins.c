@@ -2,11 +2,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/time.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -80,35 +82,47 @@ static int in_ip_netns_exec(char *name, size_t len)
 }
 
 /*
- * The initial mount namespace's fixed nsfs inode (MNT_NS_INIT_INO in
- * include/uapi/linux/nsfs.h, Linux 6.x); dynamically numbered namespaces
- * start at 0xF0000000, so no other namespace can have it. Older kernels
- * number the initial one dynamically too: then pid 1 is asked.
+ * The initial namespaces' fixed nsfs inodes (include/uapi/linux/nsfs.h):
+ * the PID namespace's since Linux 3.8, the mount namespace's since 6.x.
+ * Dynamically numbered namespaces start at 0xF0000000, so no other
+ * namespace can have them.
  */
+#define CS_PID_NS_INIT_INO	0xEFFFFFFCU
 #define CS_MNT_NS_INIT_INO	0xEFFFFFF8U
 
 enum { NS_HOST = 1, NS_OTHER = 0, NS_UNKNOWN = -1 };
 
-/* Is this pid 1's (the host's) mount namespace? */
+static bool ns_is(const char *path, unsigned long ino)
+{
+	struct stat st;
+
+	return !stat(path, &st) && st.st_ino == ino;
+}
+
+/*
+ * Is this the host's (the initial) mount namespace? Where the kernel does
+ * not number it, ask pid 1, but only if it is the host's pid 1: in a PID
+ * namespace of its own, /proc/1 is that namespace's init, and sharing its
+ * mounts says nothing about the host's.
+ */
 static int in_host_mnt_ns(void)
 {
 	struct stat self, init;
 
-	if (stat("/proc/self/ns/mnt", &self))
-		return NS_UNKNOWN;
-	if (self.st_ino == CS_MNT_NS_INIT_INO)
+	if (ns_is("/proc/self/ns/mnt", CS_MNT_NS_INIT_INO))
 		return NS_HOST;
-	if (stat("/proc/1/ns/mnt", &init))
-		return NS_UNKNOWN;	/* a pid 1 that hides its namespaces */
+	if (!ns_is("/proc/self/ns/pid", CS_PID_NS_INIT_INO) ||
+	    stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init))
+		return NS_UNKNOWN;
 	return self.st_dev == init.st_dev && self.st_ino == init.st_ino ?
 	       NS_HOST : NS_OTHER;
 }
 
 /*
- * Do pins made on /sys/fs/bpf here outlive this command? They do in pid
- * 1's mount namespace, and in any other that still holds the very same
- * bpffs (a copy of that mount: the same superblock, so the same st_dev).
- * A bpffs mounted inside a private mount namespace dies with it.
+ * Do pins made on /sys/fs/bpf here outlive this command? They do in the
+ * host's mount namespace, and in any other that still holds the very same
+ * bpffs (a copy of that mount: the same superblock, so the same st_dev). A
+ * bpffs mounted inside a private mount namespace dies with it.
  */
 static int bpffs_is_hosts(void)
 {
@@ -117,29 +131,37 @@ static int bpffs_is_hosts(void)
 
 	if (ns == NS_HOST)
 		return NS_HOST;
-	if (is_bpffs(CS_BPFFS) && is_bpffs("/proc/1/root" CS_BPFFS) &&
+	if (ns_is("/proc/self/ns/pid", CS_PID_NS_INIT_INO) &&
+	    is_bpffs(CS_BPFFS) && is_bpffs("/proc/1/root" CS_BPFFS) &&
 	    !stat(CS_BPFFS, &here) && !stat("/proc/1/root" CS_BPFFS, &host) &&
 	    here.st_dev == host.st_dev)
 		return NS_HOST;
 	return ns;
 }
 
-static int bpffs_prepare(void)
+/* Why the state is not to be used from here. */
+static void say_not_hosts(int host)
 {
 	char ns[256];
+
+	if (in_ip_netns_exec(ns, sizeof(ns)))
+		cs_err("running under 'ip netns exec %s', whose private /sys hides the host's bpffs: run 'nsenter --net=/run/netns/%s cpusteer ...' instead",
+		       ns, ns);
+	else if (host == NS_OTHER)
+		cs_err("%s here is not the bpffs of the host's mount namespace: this command runs in a mount namespace of its own, where pins would vanish with it (and the steering with them) and the host's pins are not seen; run cpusteer in the host's mount namespace ('nsenter --net=/run/netns/NS' keeps it) or bind-mount the host's %s here",
+		       CS_BPFFS, CS_BPFFS);
+	else
+		cs_err("cannot tell whether %s here is the bpffs of the host's mount namespace (this is another mount or PID namespace, and the host's pid 1 cannot be asked): pins made in a private one would vanish with it; run cpusteer in the host's namespaces ('nsenter --net=/run/netns/NS' keeps them)",
+		       CS_BPFFS);
+}
+
+static int bpffs_prepare(void)
+{
 	int host, err;
 
 	host = bpffs_is_hosts();
 	if (host != NS_HOST) {
-		if (in_ip_netns_exec(ns, sizeof(ns)))
-			cs_err("running under 'ip netns exec %s', whose private /sys hides the host's bpffs: pins made here would vanish when the command exits; run 'nsenter --net=/run/netns/%s cpusteer ...' instead",
-			       ns, ns);
-		else if (host == NS_OTHER)
-			cs_err("%s here is not the bpffs of pid 1's mount namespace: this command runs in a mount namespace of its own, and pins made here would vanish with it, and the steering with them; run cpusteer in the host's mount namespace ('nsenter --net=/run/netns/NS' keeps it) or bind-mount the host's %s here",
-			       CS_BPFFS, CS_BPFFS);
-		else
-			cs_err("cannot tell whether %s here is the bpffs of the host's mount namespace (this is another mount namespace, and pid 1's is not readable): pins made in a private one would vanish with it; run cpusteer in the host's mount namespace ('nsenter --net=/run/netns/NS' keeps it)",
-			       CS_BPFFS);
+		say_not_hosts(host);
 		return -EPERM;
 	}
 	if (!is_bpffs(CS_BPFFS) && mount("bpf", CS_BPFFS, "bpf", 0, "mode=0700")) {
@@ -156,33 +178,55 @@ static int bpffs_prepare(void)
 	return 0;
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;	/* only interrupts the blocking flock() */
+}
+
+/*
+ * Wait for the lock in the kernel's queue, not by polling (a poller can
+ * lose to newcomers again and again), for at most CS_LOCK_WAIT_MS: a
+ * timer interrupts the flock().
+ */
 static int state_lock(int fd, bool exclusive)
 {
-	int waited = 0, err;
+	struct itimerval t = {
+		.it_value = { CS_LOCK_WAIT_MS / 1000,
+			      CS_LOCK_WAIT_MS % 1000 * 1000 },
+	}, off = {};
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	int op = exclusive ? LOCK_EX : LOCK_SH, err = 0;
 
-	while (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB)) {
-		if (errno != EWOULDBLOCK) {
-			err = -errno;
-			cs_err("cannot lock %s: %s", CS_PIN_ROOT, strerror(-err));
-			return err;
-		}
-		if (waited >= CS_LOCK_WAIT_MS) {
-			cs_err("another cpusteer command has been changing %s for %d s (an attach or detach still running?); try again when it has finished",
-			       CS_PIN_ROOT, CS_LOCK_WAIT_MS / 1000);
-			return -EBUSY;
-		}
-		if (!waited)
-			cs_debug("waiting for another cpusteer command to finish with %s",
-				 CS_PIN_ROOT);
-		usleep(LOCK_POLL_MS * 1000);
-		waited += LOCK_POLL_MS;
+	if (!flock(fd, op | LOCK_NB))
+		return 0;
+	if (errno != EWOULDBLOCK)
+		goto err_lock;
+	cs_debug("waiting for another cpusteer command to finish with %s",
+		 CS_PIN_ROOT);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);	/* no SA_RESTART: flock() returns */
+	setitimer(ITIMER_REAL, &t, NULL);
+	if (flock(fd, op))
+		err = -errno;
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	if (!err)
+		return 0;
+	if (err == -EINTR) {
+		cs_err("another cpusteer command has been changing %s for %d s (an attach or detach still running?); try again when it has finished",
+		       CS_PIN_ROOT, CS_LOCK_WAIT_MS / 1000);
+		return -EBUSY;
 	}
-	return 0;
+	errno = -err;
+err_lock:
+	err = -errno;
+	cs_err("cannot lock %s: %s", CS_PIN_ROOT, strerror(-err));
+	return err;
 }
 
 int cs_state_open(enum cs_state_access acc, struct cs_state *st)
 {
-	int err;
+	int err, host;
 
 	st->root_fd = -1;
 	err = cs_netns_id(&st->netns);
@@ -193,7 +237,14 @@ int cs_state_open(enum cs_state_access acc, struct cs_state *st)
 		if (err)
 			return err;
 	} else if (!is_bpffs(CS_BPFFS)) {
-		return 0;	/* never mounted: nothing is attached */
+		/* Never mounted on the host: nothing is attached. Elsewhere
+		 * the host's state may just not be visible from here.
+		 */
+		host = in_host_mnt_ns();
+		if (host == NS_HOST)
+			return 0;
+		say_not_hosts(host);
+		return -ENOENT;
 	}
 	st->root_fd = open(CS_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 					O_CLOEXEC);
@@ -224,20 +275,24 @@ void cs_state_close(struct cs_state *st)
 	st->root_fd = -1;
 }
 
-int cs_pin_dir_path(char *buf, size_t len, const struct cs_state *st,
-		    __u32 ifindex)
+struct cs_pin_key cs_pin_key_here(const struct cs_state *st, __u32 ifindex)
+{
+	return (struct cs_pin_key){ .netns = st->netns, .ifindex = ifindex };
+}
+
+int cs_pin_dir_path(char *buf, size_t len, const struct cs_pin_key *k)
 {
 	int n = snprintf(buf, len, "%s/" NETNS_DIR "/" IF_DIR, CS_PIN_ROOT,
-			 (unsigned long long)st->netns, ifindex);
+			 (unsigned long long)k->netns, k->ifindex);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int cs_pin_path(char *buf, size_t len, const struct cs_state *st,
-		__u32 ifindex, enum cs_pin pin)
+int cs_pin_path(char *buf, size_t len, const struct cs_pin_key *k,
+		enum cs_pin pin)
 {
 	int n = snprintf(buf, len, "%s/" NETNS_DIR "/" IF_DIR "/%s",
-			 CS_PIN_ROOT, (unsigned long long)st->netns, ifindex,
+			 CS_PIN_ROOT, (unsigned long long)k->netns, k->ifindex,
 			 cs_pin_names[pin]);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
@@ -250,50 +305,63 @@ static int subdir_open(int dirfd, const char *name)
 				   O_CLOEXEC);
 }
 
-static int netns_dir_open(const struct cs_state *st)
+static int netns_dir_open(const struct cs_state *st, __u64 netns)
 {
 	char name[32];
 
-	if (st->root_fd < 0)
-		return -ENOENT;
-	snprintf(name, sizeof(name), NETNS_DIR, (unsigned long long)st->netns);
+	if (st->root_fd < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	snprintf(name, sizeof(name), NETNS_DIR, (unsigned long long)netns);
 	return subdir_open(st->root_fd, name);
 }
 
-bool cs_pin_dir_exists(const struct cs_state *st, __u32 ifindex)
+/* The key's directory, each step checked to be a directory, not a link. */
+static int key_dir_open(const struct cs_state *st, const struct cs_pin_key *k)
 {
 	char name[32];
-	struct stat s;
-	int ns = netns_dir_open(st);
-	bool found;
+	int ns, dir, err;
 
+	ns = netns_dir_open(st, k->netns);
 	if (ns < 0)
-		return false;
-	snprintf(name, sizeof(name), IF_DIR, ifindex);
-	found = !fstatat(ns, name, &s, AT_SYMLINK_NOFOLLOW) &&
-		S_ISDIR(s.st_mode);
+		return -1;
+	snprintf(name, sizeof(name), IF_DIR, k->ifindex);
+	dir = subdir_open(ns, name);
+	err = errno;
 	close(ns);
-	return found;
+	errno = err;
+	return dir;
 }
 
-int cs_pin_dir_create(const struct cs_state *st, __u32 ifindex)
+bool cs_pin_dir_exists(const struct cs_state *st, const struct cs_pin_key *k)
+{
+	int dir = key_dir_open(st, k);
+
+	if (dir < 0)
+		return false;
+	close(dir);
+	return true;
+}
+
+int cs_pin_dir_create(const struct cs_state *st, const struct cs_pin_key *k)
 {
 	char name[32], path[256];
 	int ns, err = 0;
 
-	snprintf(name, sizeof(name), NETNS_DIR, (unsigned long long)st->netns);
+	snprintf(name, sizeof(name), NETNS_DIR, (unsigned long long)k->netns);
 	if (mkdirat(st->root_fd, name, 0700) && errno != EEXIST)
 		err = -errno;
 	ns = err ? -1 : subdir_open(st->root_fd, name);
 	if (!err && ns < 0)
 		err = -errno;
-	snprintf(name, sizeof(name), IF_DIR, ifindex);
+	snprintf(name, sizeof(name), IF_DIR, k->ifindex);
 	if (!err && mkdirat(ns, name, 0700))
 		err = -errno;
 	if (ns >= 0)
 		close(ns);
 	if (err) {
-		cs_pin_dir_path(path, sizeof(path), st, ifindex);
+		cs_pin_dir_path(path, sizeof(path), k);
 		cs_err("cannot create the pin directory %s: %s", path,
 		       strerror(-err));
 	}
@@ -313,20 +381,36 @@ static DIR *dir_stream(int dirfd)
 	return d;
 }
 
-/* Entries of @dirfd that cpusteer did not make; reported. */
+static bool is_pin_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < CS_PIN_MAX; i++)
+		if (!strcmp(name, cs_pin_names[i]))
+			return true;
+	return false;
+}
+
+/* Entries of @dirfd that cpusteer does not make; reported. */
 static int foreign_entries(int dirfd, const char *path)
 {
 	struct dirent *de;
+	struct stat st;
 	int n = 0;
 	DIR *d;
 
 	d = dir_stream(dirfd);
 	if (!d)
-		return 0;
+		return -errno;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		cs_err("%s/%s was not made by cpusteer: left in place; remove it yourself, then run detach again",
+		/* cpusteer's names, as the pinned objects bpffs makes. */
+		if (is_pin_name(de->d_name) &&
+		    !fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) &&
+		    S_ISREG(st.st_mode))
+			continue;
+		cs_err("%s/%s was not made by cpusteer: it is left in place; remove it yourself if nothing needs it, then run detach again",
 		       path, de->d_name);
 		n++;
 	}
@@ -334,26 +418,60 @@ static int foreign_entries(int dirfd, const char *path)
 	return n;
 }
 
-int cs_pins_remove(const struct cs_state *st, __u32 ifindex)
+/* Why the directory of @k cannot be opened, said. */
+static int say_dir_error(const struct cs_pin_key *k, int err)
+{
+	char path[256];
+
+	cs_pin_dir_path(path, sizeof(path), k);
+	if (err == -ELOOP || err == -ENOTDIR)
+		cs_err("%s (or its namespace directory) is not a directory but a link or another object: cpusteer will not follow it",
+		       path);
+	else
+		cs_err("cannot open %s: %s", path, strerror(-err));
+	return err;
+}
+
+int cs_pins_foreign(const struct cs_state *st, const struct cs_pin_key *k)
+{
+	char path[256];
+	int dir, n;
+
+	dir = key_dir_open(st, k);
+	if (dir < 0)
+		return errno == ENOENT ? 0 : say_dir_error(k, -errno);
+	cs_pin_dir_path(path, sizeof(path), k);
+	n = foreign_entries(dir, path);
+	close(dir);
+	return n;
+}
+
+int cs_pins_remove(const struct cs_state *st, const struct cs_pin_key *k)
 {
 	char name[32], path[256];
-	int ns, dir, i, err = 0;
+	int ns, dir = -1, i, n, err = 0;
 
-	cs_pin_dir_path(path, sizeof(path), st, ifindex);
-	ns = netns_dir_open(st);
+	cs_pin_dir_path(path, sizeof(path), k);
+	ns = netns_dir_open(st, k->netns);
 	if (ns < 0)
-		return errno == ENOENT ? 0 : -errno;
-	snprintf(name, sizeof(name), IF_DIR, ifindex);
+		return errno == ENOENT ? 0 : say_dir_error(k, -errno);
+	snprintf(name, sizeof(name), IF_DIR, k->ifindex);
 	dir = subdir_open(ns, name);
 	if (dir < 0) {
-		err = errno == ENOENT ? 0 : -errno;
-		goto out_ns;
+		err = errno == ENOENT ? 0 : say_dir_error(k, -errno);
+		goto out;
 	}
 	if (!is_bpffs_fd(dir)) {
 		cs_err("%s is not on bpffs: cpusteer will not remove anything there",
 		       path);
 		err = -EPERM;
-		goto out_dir;
+		goto out;
+	}
+	/* Anything else there first: then nothing is removed at all. */
+	n = foreign_entries(dir, path);
+	if (n) {
+		err = n < 0 ? n : -ENOTEMPTY;
+		goto out;
 	}
 	/* Only the names cpusteer pins, only inside its own directory. */
 	for (i = CS_PIN_MAX - 1; i >= 0; i--) {
@@ -364,8 +482,6 @@ int cs_pins_remove(const struct cs_state *st, __u32 ifindex)
 			       cs_pin_names[i], strerror(-err));
 		}
 	}
-	if (!err && foreign_entries(dir, path))
-		err = -ENOTEMPTY;
 	if (!err && unlinkat(ns, name, AT_REMOVEDIR)) {
 		err = -errno;
 		cs_err("cannot remove %s: %s", path, strerror(-err));
@@ -373,30 +489,41 @@ int cs_pins_remove(const struct cs_state *st, __u32 ifindex)
 	/* The namespace's directory goes with its last attachment. */
 	if (!err) {
 		snprintf(name, sizeof(name), NETNS_DIR,
-			 (unsigned long long)st->netns);
+			 (unsigned long long)k->netns);
 		unlinkat(st->root_fd, name, AT_REMOVEDIR);
 	}
-out_dir:
-	close(dir);
-out_ns:
+out:
+	if (dir >= 0)
+		close(dir);
 	close(ns);
 	return err;
 }
 
-int cs_pin_open(const struct cs_state *st, __u32 ifindex, enum cs_pin pin)
+int cs_pin_open(const struct cs_state *st, const struct cs_pin_key *k,
+		enum cs_pin pin)
 {
 	char path[256];
-	int fd;
+	struct stat s;
+	int dir, fd;
 
 	if (st->root_fd < 0)
 		return -ENOENT;
-	if (cs_pin_path(path, sizeof(path), st, ifindex, pin))
+	/* bpf_obj_get() follows links: make sure there are none on the way. */
+	dir = key_dir_open(st, k);
+	if (dir < 0)
+		return -errno;
+	fd = fstatat(dir, cs_pin_names[pin], &s, AT_SYMLINK_NOFOLLOW) ? -errno :
+	     S_ISREG(s.st_mode) ? 0 : -ELOOP;
+	close(dir);
+	if (fd)
+		return fd;
+	if (cs_pin_path(path, sizeof(path), k, pin))
 		return -ENAMETOOLONG;
 	fd = bpf_obj_get(path);
 	return fd < 0 ? -errno : fd;
 }
 
-/* "if-7" -> 7; false for anything that is not exactly that. */
+/* "if-7" -> 7, "netns-4026531840" -> 4026531840: exactly that, or false. */
 static bool parse_if_dir(const char *name, __u32 *ifindex)
 {
 	unsigned int v;
@@ -409,75 +536,91 @@ static bool parse_if_dir(const char *name, __u32 *ifindex)
 	return true;
 }
 
-static int u32_cmp(const void *a, const void *b)
+static bool parse_netns_dir(const char *name, __u64 *netns)
 {
-	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+	unsigned long long v;
+	int end = 0;
 
-	return x < y ? -1 : x > y;
+	if (sscanf(name, NETNS_DIR "%n", &v, &end) != 1 || name[end] ||
+	    name[6] < '1' || name[6] > '9')
+		return false;
+	*netns = v;
+	return true;
 }
 
-/* IF_DIR entries of the directory @fd (closed here). */
-static int list_if_dirs(int fd, __u32 *ifindex, int max)
+/* A real directory below @dirfd (a link is never taken for one). */
+static bool is_subdir(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return !fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) &&
+	       S_ISDIR(st.st_mode);
+}
+
+static const struct cs_state *sort_state;
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct cs_pin_key *x = a, *y = b;
+	bool xh = x->netns == sort_state->netns;
+	bool yh = y->netns == sort_state->netns;
+
+	if (xh != yh)
+		return xh ? -1 : 1;
+	if (x->netns != y->netns)
+		return x->netns < y->netns ? -1 : 1;
+	return x->ifindex < y->ifindex ? -1 : x->ifindex > y->ifindex;
+}
+
+/* The IF_DIR entries of namespace @netns's directory, into @keys. */
+static int list_if_dirs(const struct cs_state *st, __u64 netns,
+			struct cs_pin_key *keys, int n, int max)
 {
 	struct dirent *de;
-	int n = 0;
-	__u32 v;
+	__u32 ifindex;
+	int ns;
 	DIR *d;
 
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return 0;
-	}
-	while ((de = readdir(d)))
-		if (parse_if_dir(de->d_name, &v) && n < max) {
-			if (ifindex)
-				ifindex[n] = v;
-			n++;
-		}
-	closedir(d);
-	if (ifindex)
-		qsort(ifindex, n, sizeof(*ifindex), u32_cmp);
+	ns = netns_dir_open(st, netns);
+	d = ns < 0 ? NULL : dir_stream(ns);
+	while (d && (de = readdir(d)) && n < max)
+		if (parse_if_dir(de->d_name, &ifindex) &&
+		    is_subdir(ns, de->d_name))
+			keys[n++] = (struct cs_pin_key){ netns, ifindex };
+	if (d)
+		closedir(d);
+	if (ns >= 0)
+		close(ns);
 	return n;
 }
 
-int cs_pin_dirs(const struct cs_state *st, __u32 *ifindex, int max)
+int cs_pin_dirs(const struct cs_state *st, struct cs_pin_key *keys, int max)
 {
-	int ns = netns_dir_open(st);
-
-	return ns < 0 ? 0 : list_if_dirs(ns, ifindex, max);
-}
-
-int cs_pin_dirs_elsewhere(const struct cs_state *st)
-{
-	unsigned long long id;
 	struct dirent *de;
-	int n = 0, fd, end;
+	__u64 netns;
+	int n = 0;
 	DIR *d;
 
 	d = dir_stream(st->root_fd);
 	if (!d)
 		return 0;
-	while ((de = readdir(d))) {
-		end = 0;
-		if (sscanf(de->d_name, NETNS_DIR "%n", &id, &end) != 1 ||
-		    de->d_name[end] || id == st->netns)
-			continue;
-		fd = subdir_open(st->root_fd, de->d_name);
-		if (fd >= 0)
-			n += list_if_dirs(fd, NULL, 1 << 20);
-	}
+	while ((de = readdir(d)) && n < max)
+		if (parse_netns_dir(de->d_name, &netns) &&
+		    is_subdir(st->root_fd, de->d_name))
+			n = list_if_dirs(st, netns, keys, n, max);
 	closedir(d);
+	sort_state = st;
+	qsort(keys, n, sizeof(*keys), key_cmp);
 	return n;
 }
 
-int cs_meta_pin(const struct cs_state *st, const struct cs_pin_meta *m)
+int cs_meta_pin(const struct cs_pin_key *k, const struct cs_pin_meta *m)
 {
 	char path[256];
 	__u32 zero = 0;
 	int fd, err = 0;
 
-	cs_pin_path(path, sizeof(path), st, m->ifindex, CS_PIN_META);
+	cs_pin_path(path, sizeof(path), k, CS_PIN_META);
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "cs_meta", sizeof(zero),
 			    sizeof(*m), 1, NULL);
 	if (fd < 0 || bpf_map_update_elem(fd, &zero, m, BPF_ANY) ||
@@ -490,15 +633,14 @@ int cs_meta_pin(const struct cs_state *st, const struct cs_pin_meta *m)
 	return err;
 }
 
-int cs_meta_read(const struct cs_state *st, __u32 ifindex,
+int cs_meta_read(const struct cs_state *st, const struct cs_pin_key *k,
 		 struct cs_pin_meta *m)
 {
 	struct bpf_map_info info = {};
-	__u32 zero = 0;
+	__u32 len = sizeof(info), zero = 0;
 	int fd, err = 0;
-	__u32 len = sizeof(info);
 
-	fd = cs_pin_open(st, ifindex, CS_PIN_META);
+	fd = cs_pin_open(st, k, CS_PIN_META);
 	if (fd < 0)
 		return fd;
 	/* Read only what cpusteer wrote: the size must be ours. */

@@ -74,38 +74,57 @@ struct cs_state {
 	__u64 netns;
 };
 
+/* Which pin directory: the namespace and the ifindex at attach. */
+struct cs_pin_key {
+	__u64 netns;		/* nsfs inode of the network namespace */
+	__u32 ifindex;		/* the interface's ifindex there */
+};
+
 /*
- * READ and MODIFY return 0 with root_fd -1 when there is no state at all
- * (no bpffs, or no CS_PIN_ROOT). CREATE refuses a bpffs that is not the
- * one of pid 1's mount namespace (pins there would vanish with this one)
- * and mounts bpffs only in that namespace. Errors are printed.
+ * READ and MODIFY return 0 with root_fd -1 when there is no state at all:
+ * bpffs is not mounted in the host's mount namespace, or CS_PIN_ROOT does
+ * not exist. Elsewhere, a /sys/fs/bpf that is not bpffs hides the state:
+ * that is an error (-ENOENT), not "nothing attached". CREATE refuses a
+ * bpffs that is not the host's (pins there would vanish with this mount
+ * namespace) and mounts bpffs only in the host's. Errors are printed.
  */
 int cs_state_open(enum cs_state_access acc, struct cs_state *st);
 void cs_state_close(struct cs_state *st);	/* and unlock */
 
+/* This namespace's key for @ifindex. */
+struct cs_pin_key cs_pin_key_here(const struct cs_state *st, __u32 ifindex);
 /* Paths are made of numbers and fixed names only. */
-int cs_pin_dir_path(char *buf, size_t len, const struct cs_state *st,
-		    __u32 ifindex);
-int cs_pin_path(char *buf, size_t len, const struct cs_state *st,
-		__u32 ifindex, enum cs_pin pin);
-bool cs_pin_dir_exists(const struct cs_state *st, __u32 ifindex);
-int cs_pin_dir_create(const struct cs_state *st, __u32 ifindex);
+int cs_pin_dir_path(char *buf, size_t len, const struct cs_pin_key *k);
+int cs_pin_path(char *buf, size_t len, const struct cs_pin_key *k,
+		enum cs_pin pin);
+bool cs_pin_dir_exists(const struct cs_state *st, const struct cs_pin_key *k);
+int cs_pin_dir_create(const struct cs_state *st, const struct cs_pin_key *k);
 /*
- * Remove the pins cpusteer makes from IFINDEX's directory, then the
- * directory; anything else found there is left alone and reported
- * (-ENOTEMPTY). Nothing outside CS_PIN_ROOT is ever touched.
+ * Entries of the directory that cpusteer does not make, each reported with
+ * what to do; their number, or -errno.
  */
-int cs_pins_remove(const struct cs_state *st, __u32 ifindex);
-/* Open a pinned object; -ENOENT quietly when it is missing. */
-int cs_pin_open(const struct cs_state *st, __u32 ifindex, enum cs_pin pin);
-/* The ifindexes with a pin directory in this namespace, ascending. */
-int cs_pin_dirs(const struct cs_state *st, __u32 *ifindex, int max);
-/* How many attachments other network namespaces have. */
-int cs_pin_dirs_elsewhere(const struct cs_state *st);
+int cs_pins_foreign(const struct cs_state *st, const struct cs_pin_key *k);
+/*
+ * Remove the pins cpusteer makes from the directory, then the directory;
+ * nothing is removed if anything else is found there (-ENOTEMPTY). No
+ * link is followed and nothing outside CS_PIN_ROOT is ever touched.
+ */
+int cs_pins_remove(const struct cs_state *st, const struct cs_pin_key *k);
+/*
+ * Open a pinned object; -ENOENT quietly when it is missing, -ELOOP when a
+ * link stands anywhere on its path below CS_PIN_ROOT.
+ */
+int cs_pin_open(const struct cs_state *st, const struct cs_pin_key *k,
+		enum cs_pin pin);
+/*
+ * Every pin directory, this namespace's first, then the other namespaces'
+ * (by namespace, then ifindex); symlinks and other names are skipped.
+ */
+int cs_pin_dirs(const struct cs_state *st, struct cs_pin_key *keys, int max);
 
 /* Create the meta map for @m and pin it. */
-int cs_meta_pin(const struct cs_state *st, const struct cs_pin_meta *m);
-int cs_meta_read(const struct cs_state *st, __u32 ifindex,
+int cs_meta_pin(const struct cs_pin_key *k, const struct cs_pin_meta *m);
+int cs_meta_read(const struct cs_state *st, const struct cs_pin_key *k,
 		 struct cs_pin_meta *m);
 
 #endif

@@ -247,8 +247,8 @@ static int plan_iface(const struct cs_plan_opts *o, struct cs_plan *p)
 int cs_plan_make(const struct cs_plan_opts *o, struct cs_plan *p)
 {
 	const struct cs_core **order = NULL;
-	char busid[32];
-	bool by_busid;
+	char busid[32] = "";
+	bool live;
 	__u32 i;
 	int err;
 
@@ -259,12 +259,16 @@ int cs_plan_make(const struct cs_plan_opts *o, struct cs_plan *p)
 	err = plan_iface(o, p);
 	if (err)
 		goto err_close;
-	/* This machine's NIC by its PCI address, read for our namespace. */
-	by_busid = !o->topology && !o->sysroot &&
-		   !cs_sysroot_pci_busid(&p->root, o->ifname, busid,
-					 sizeof(busid));
+	/*
+	 * This machine's NIC by the PCI address read for our namespace ("":
+	 * none), never by name: hwloc reads /sys, which may show another
+	 * namespace's interface of that name.
+	 */
+	live = !o->topology && !o->sysroot;
+	if (live)
+		cs_sysroot_pci_busid(&p->root, o->ifname, busid, sizeof(busid));
 	err = cs_topo_load(o->topology, o->sysroot, o->ifname,
-			   by_busid ? busid : NULL, &p->topo);
+			   live ? busid : NULL, &p->topo);
 	if (err)
 		goto err_close;
 	err = -ENOMEM;

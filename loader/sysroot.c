@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
 
 #include "log.h"
 #include "sysroot.h"
@@ -98,10 +98,26 @@ const char *cs_sysroot_show(const struct cs_sysroot *r, enum cs_tree t,
 	return buf;
 }
 
+/*
+ * @rel below the tree's root, never above it: a recorded machine's links
+ * (or "..") cannot lead a read, or a write, out of --sysroot DIR, and the
+ * kernel's own sysfs links stay inside the sysfs.
+ */
+static int sysroot_openat(const struct cs_sysroot *r, enum cs_tree t,
+			  const char *rel, int flags)
+{
+	struct open_how how = {
+		.flags = flags | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return syscall(SYS_openat2, r->fd[t], rel, &how, sizeof(how));
+}
+
 static FILE *sysroot_fopen(const struct cs_sysroot *r, enum cs_tree t,
 			   const char *rel, int flags, const char *mode)
 {
-	int fd = openat(r->fd[t], rel, flags | O_CLOEXEC);
+	int fd = sysroot_openat(r, t, rel, flags);
 	FILE *f;
 
 	if (fd < 0)
@@ -164,7 +180,7 @@ int cs_sysroot_write(const struct cs_sysroot *r, enum cs_tree t,
 DIR *cs_sysroot_opendir(const struct cs_sysroot *r, enum cs_tree t,
 			const char *rel)
 {
-	int fd = openat(r->fd[t], rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = sysroot_openat(r, t, rel, O_RDONLY | O_DIRECTORY);
 	DIR *d;
 
 	if (fd < 0)
@@ -178,9 +194,12 @@ DIR *cs_sysroot_opendir(const struct cs_sysroot *r, enum cs_tree t,
 int cs_sysroot_exists(const struct cs_sysroot *r, enum cs_tree t,
 		      const char *rel)
 {
-	struct stat st;
+	int fd = sysroot_openat(r, t, rel, O_PATH);
 
-	return !fstatat(r->fd[t], rel, &st, 0);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
 }
 
 /* "0000:81:00.0": a PCI function's name in sysfs. */
@@ -201,8 +220,9 @@ int cs_sysroot_pci_busid(const struct cs_sysroot *r, const char *ifname,
 	ssize_t n;
 	int fd;
 
+	busid[0] = '\0';
 	snprintf(rel, sizeof(rel), "class/net/%s/device", ifname);
-	fd = openat(r->fd[CS_SYS], rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = sysroot_openat(r, CS_SYS, rel, O_PATH | O_DIRECTORY);
 	if (fd < 0)
 		return -ENOENT;		/* no device: a virtual interface */
 	/* Where the device really is: the kernel resolves the symlinks. */

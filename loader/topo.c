@@ -60,7 +60,7 @@ static hwloc_obj_t nic_pci(hwloc_topology_t hw, const char *ifname,
 	hwloc_obj_t os = NULL, pci;
 
 	if (busid)
-		return hwloc_get_pcidev_by_busidstring(hw, busid);
+		return *busid ? hwloc_get_pcidev_by_busidstring(hw, busid) : NULL;
 	while ((os = hwloc_get_next_osdev(hw, os)))
 		if (os->attr->osdev.type == HWLOC_OBJ_OSDEV_NETWORK &&
 		    os->name && !strcmp(os->name, ifname))

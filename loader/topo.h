@@ -38,8 +38,8 @@ struct cs_topo {
 
 /*
  * @xml NULL: the live machine (under @sysroot if given, via hwloc's
- * HWLOC_FSROOT). The NIC is the PCI device at @busid if given, else the
- * one whose network device is named @ifname. Errors name the input and
+ * HWLOC_FSROOT). The NIC is the PCI device at @busid if given ("" for
+ * none), else the one whose network device is named @ifname. Errors name the input and
  * are printed.
  */
 int cs_topo_load(const char *xml, const char *sysroot, const char *ifname,

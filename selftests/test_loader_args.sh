@@ -623,7 +623,8 @@ canary_tests()
 	done
 }
 
-# What cpusteer does not own inside its own directories stays too.
+# What cpusteer does not own inside its own directories stays too: detach
+# finds it first and changes nothing.
 own_dir_tests()
 {
 	local dir why
@@ -638,16 +639,19 @@ own_dir_tests()
 		why="cannot set up: attach exit $cs_rc; "
 	else
 		cs detach "$VETH_B"
-		why=$(expect "$EXIT_FAIL" "$dir/extra was not made by cpusteer: left in place")
-		[[ -e $dir/extra ]] || why+="$dir/extra was removed; "
-		! ip -n "$NS_B" link show dev "$VETH_B" | grep -q xdp ||
-			why+="the XDP program is still attached; "
+		why=$(expect "$EXIT_FAIL" "$dir/extra was not made by cpusteer: it is left in place")
+		grep -q "nothing was changed" "$cs_err" ||
+			why+="it does not say that nothing was changed; "
+		[[ -e $dir/extra && -e $dir/link && -e $dir/meta ]] ||
+			why+="something in $dir was removed; "
+		ip -n "$NS_B" link show dev "$VETH_B" | grep -q xdp ||
+			why+="the XDP program was detached; "
 	fi
-	result "detach stops steering but leaves a foreign pin in its directory" "$why"
+	result "detach refuses a directory holding a foreign pin, changes nothing" "$why"
 	rm -f "$dir/extra"
 	cs detach "$VETH_B"
 	why=$(expect_ok)$(leftovers "$VETH_B")
-	result "with the foreign pin gone, detach removes the directory" "$why"
+	result "with the foreign pin gone, detach removes everything" "$why"
 }
 
 # A status --json that fails on its command line is one JSON document.

@@ -41,8 +41,9 @@ mk_sysroot()
 		dev=$pcidir/virtio2	# queues' vectors live on the PCI parent
 		mkdir -p "$dev"
 	fi
-	ln -s "${dev#$root/sys/class/net/}" "$root/sys/class/net/$ifn/device" 2> /dev/null ||
-		ln -s "$dev" "$root/sys/class/net/$ifn/device"
+	# Relative, as the kernel makes it: cpusteer follows no link out of
+	# a recorded tree, absolute ones included.
+	ln -s "../../../${dev#$root/sys/}" "$root/sys/class/net/$ifn/device"
 	[[ $speed == none ]] || echo "$speed" > "$root/sys/class/net/$ifn/speed"
 	: > "$root/proc/interrupts"
 	# Control vectors first: they must not be taken for queues.
@@ -91,7 +92,7 @@ mk_sysroot "$TMP/i40e" eth0 i40e 4 25000 200 0000:41:00.0
 mk_sysroot "$TMP/virtio" eth0 virtio 1 none 37 0000:00:03.0
 
 ktap_header
-ktap_plan 30
+ktap_plan 32
 
 # 2 sockets x 16 cores x SMT2 (PU 2k, 2k+1 on core k), NIC on socket 1:
 # 8 queues -> cores 16..23 (PUs 32..46 even); targets the other cores of
@@ -255,6 +256,35 @@ ktap_check "detach puts its RPS mask back, the other namespace's untouched" \
 	bash -c "nsenter --net=/run/netns/$NS_B $CPUSTEER detach $VETH_B > /dev/null &&
 		 [[ \$(ip netns exec $NS_B cat /sys/class/net/$VETH_B/queues/rx-0/rps_cpus) == 2 &&
 		    \$(ip netns exec $NS_A cat /sys/class/net/$VETH_B/queues/rx-0/rps_cpus) == 1 ]]"
+# A recorded tree whose RPS file is a link out of it, to a file of ours:
+# --auto must neither read nor write through it.
+mk_sysroot "$TMP/escape" "$VETH_B" virtio 1 10000 37 0000:00:03.0
+printf 'keep me\nand me\n' > "$TMP/victim"
+ln -sf "$TMP/victim" "$TMP/escape/sys/class/net/$VETH_B/queues/rx-0/rps_cpus"
+ktap_check "--sysroot: a link out of the tree is not followed, its target kept" \
+	bash -c "nsenter --net=/run/netns/$NS_B $CPUSTEER attach $VETH_B --auto \
+			--topology $TMP/vm.xml --sysroot $TMP/escape > /dev/null &&
+		 nsenter --net=/run/netns/$NS_B $CPUSTEER detach $VETH_B > /dev/null &&
+		 [[ \$(cat $TMP/victim) == \$'keep me\nand me' ]]"
+
+# Under 'nsenter --net', hwloc's /sys shows the host's interfaces: a veth
+# named like a host NIC must still be planned as a device without PCI.
+host_nic=""
+for d in /sys/class/net/*/device; do
+	[[ -e $d ]] || continue
+	host_nic=$(basename "$(dirname "$d")")
+	break
+done
+if [[ -n $host_nic ]] &&
+   ip -n "$NS_B" link add "$host_nic" type veth peer name "z$$"; then
+	ktap_check "plan of a veth named like the host's NIC ($host_nic): no PCI device" \
+		bash -c "nsenter --net=/run/netns/$NS_B $CPUSTEER plan $host_nic --json |
+			 jq -e '.nic_pci == null'"
+	ip -n "$NS_B" link del "$host_nic"
+else
+	ktap_skip "plan of a veth named like the host's NIC" \
+		"the host has no interface with a device to borrow a name from"
+fi
 ktap_check "plan for an interface of another namespace only: refused" \
 	refused 2 "interface 'y$$' does not exist in this network namespace" \
 	nsenter --net="/run/netns/$NS_B" "$CPUSTEER" plan "y$$"

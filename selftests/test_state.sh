@@ -41,13 +41,14 @@ cleanup()
 
 	[[ -z $holder ]] || kill "$holder" 2> /dev/null
 	for ns in ${NS_A:-} ${NS_B:-}; do
-		for ifc in "${VETH_A:-}" "${VETH_B:-}" csdup csren; do
+		for ifc in "${VETH_A:-}" "${VETH_B:-}" csdup csren csmv csnm; do
 			has_pins "$ns" "$ifc" &&
 				nsenter --net="/run/netns/$ns" "$CPUSTEER" \
 					detach "$ifc" > /dev/null 2>&1
 		done
 	done
 	[[ -z ${squatter:-} ]] || rm -f "$squatter"
+	[[ -z ${planted:-} || ! -L $planted ]] || rm "$planted"
 	netns_cleanup
 	rm -rf "$TMP"
 }
@@ -81,7 +82,7 @@ for ns in "$NS_A" "$NS_B"; do
 		ktap_exit_skip "cannot add a second veth to $ns"
 done
 
-ktap_plan 27
+ktap_plan 34
 
 # --- Same names, other namespaces --------------------------------------------
 
@@ -208,6 +209,142 @@ stats_detach()
 }
 ktap_check "stats stops, exit 1, when its attachment is detached" stats_detach
 
+# --- Detaches cut short, devices that move, namespaces that go ------------
+
+rps_b() { ip netns exec "$NS_B" cat "/sys/class/net/$VETH_B/queues/rx-0/rps_cpus"; }
+
+# What a detach killed after taking the link off leaves: the pins, a link
+# that steers nothing, and the values attach --auto changed.
+cut_short()
+{
+	local dir
+
+	ip netns exec "$NS_B" sh -c "echo 1 > /sys/class/net/$VETH_B/queues/rx-0/rps_cpus" ||
+		return 1
+	cs_b attach "$VETH_B" --auto > /dev/null || return 1
+	[[ $(rps_b) == 0 ]] || { echo "attach --auto did not turn RPS off"; return 1; }
+	dir=$(pin_dir "$NS_B" "$VETH_B") &&
+	bpftool link detach pinned "$dir/link" || return 1
+	cs_b status "$VETH_B" --json |
+		jq -e '.[0].state == "link defunct"' > /dev/null ||
+		{ echo "status does not say 'link defunct'"; return 1; }
+	cs_b detach "$VETH_B" > /dev/null || return 1
+	[[ $(rps_b) == 1 ]] || { echo "RPS mask $(rps_b), want 1 back"; return 1; }
+	nothing "$NS_B" "$VETH_B"
+}
+ktap_check "a detach cut short: status says so, detach finishes it and puts RPS back" \
+	cut_short
+
+# csmv moved to NS_A while attached in NS_B: steered there, detached there.
+ip -n "$NS_B" link add csmv type veth peer name csmvp &&
+	ip -n "$NS_B" link set csmv up ||
+	ktap_exit_skip "cannot add a veth to move to $NS_B"
+moved_away()
+{
+	local dir
+
+	cs_b attach csmv --cpus 0 > /dev/null || return 1
+	dir=$(pin_dir "$NS_B" csmv) || return 1
+	ip -n "$NS_B" link set csmv netns "$NS_A" || return 1
+	refused 1 "its device moved to another network namespace.*run detach there" \
+		cs_b detach csmv || return 1
+	cs_in "$NS_A" status csmv --json |
+		jq -e '.[0].state == "steering"' > /dev/null ||
+		{ echo "$NS_A's status does not show it"; return 1; }
+	cs_in "$NS_A" detach csmv > /dev/null || return 1
+	! has_xdp "$NS_A" csmv && [[ ! -e $dir ]]
+}
+ktap_check "a device moved to another namespace is shown and detached there" moved_away
+ip -n "$NS_A" link set csmv netns "$NS_B" 2> /dev/null
+ip -n "$NS_B" link set csmv up
+
+# Out and back again, its ifindex taken meanwhile: it comes back under a new
+# one, and is still found by its name.
+idx=$(ip -n "$NS_B" -o link show dev csmv | cut -d: -f1)
+ip -n "$NS_A" -o link show | grep -q "^$idx:" ||
+	ip -n "$NS_A" link add csidx index "$idx" type veth peer name csidxp
+moved_back()
+{
+	local dir
+
+	cs_b attach csmv --cpus 0 > /dev/null || return 1
+	dir=$(pin_dir "$NS_B" csmv) || return 1
+	ip -n "$NS_B" link set csmv netns "$NS_A" &&
+	ip -n "$NS_A" link set csmv netns "$NS_B" &&
+	ip -n "$NS_B" link set csmv up || return 1
+	[[ $(pin_dir "$NS_B" csmv) != "$dir" ]] ||
+		{ echo "its ifindex did not change"; return 1; }
+	cs_b status csmv --json | jq -e '.[0].state == "steering"' > /dev/null ||
+		{ echo "status does not show it steering"; return 1; }
+	refused 1 "csmv: cpusteer is already attached" \
+		cs_b attach csmv --cpus 0 || return 1
+	cs_b detach csmv > /dev/null && [[ ! -e $dir ]] && ! has_xdp "$NS_B" csmv
+}
+ktap_check "a device back under a new ifindex is still its attachment" moved_back
+
+# A whole namespace deleted with an attachment in it: its pins steer
+# nothing, and detach --stale from anywhere removes them.
+NS_C="stateC-$$"
+ip netns add "$NS_C" && _netns_created+=("$NS_C") &&
+	ip -n "$NS_C" link add csc type veth peer name cscp &&
+	ip -n "$NS_C" link set csc up && ip -n "$NS_C" link set cscp up ||
+	ktap_exit_skip "cannot make a third namespace"
+stale_ns()
+{
+	local dir i
+
+	cs_in "$NS_C" attach csc --cpus 0 > /dev/null || return 1
+	dir=$(pin_dir "$NS_C" csc) || return 1
+	ip netns del "$NS_C" || return 1
+	# The namespace goes in the background: at most 5 s.
+	for ((i = 0; i < 50; i++)); do
+		cs_b status | grep -Eq "steers? nothing any more: 'cpusteer detach --stale'" &&
+			break
+		sleep 0.1
+	done
+	[[ $i -lt 50 ]] || { echo "status never called it stale"; return 1; }
+	cs_b detach --stale | grep -q "removed the stale attachment of csc" &&
+		[[ ! -e $dir ]]
+}
+ktap_check "a deleted namespace's attachment: status says stale, detach --stale removes it" \
+	stale_ns
+
+# A directory left without its record (a kill just after it was made),
+# then the interface deleted: no name leads to it, --stale does.
+no_meta()
+{
+	local dir
+
+	ip -n "$NS_B" link add csnm type veth peer name csnmp &&
+	ip -n "$NS_B" link set csnm up || return 1
+	cs_b attach csnm --cpus 0 > /dev/null || return 1
+	dir=$(pin_dir "$NS_B" csnm) || return 1
+	rm "$dir/meta" && ip -n "$NS_B" link del csnm || return 1
+	cs_b status | grep -q "cpusteer detach --stale" ||
+		{ echo "status does not point at --stale"; return 1; }
+	cs_b detach --stale > /dev/null && [[ ! -e $dir ]]
+}
+ktap_check "no record and no interface: detach --stale removes the leftovers" no_meta
+
+# A link planted in cpusteer's directory is never taken for an attachment.
+planted=$(dirname "$(pin_dir "$NS_B" "$VETH_B")")/if-77
+planted_link()
+{
+	local dir n
+
+	cs_b attach "$VETH_B" --cpus 0 > /dev/null || return 1
+	dir=$(pin_dir "$NS_B" "$VETH_B") || return 1
+	ln -sn "$(basename "$dir")" "$planted" || return 1
+	n=$(cs_b status --json | jq length)
+	[[ $n == 1 ]] || { echo "status shows $n attachments, want 1"; return 1; }
+	cs_b detach --stale | grep -q "no stale attachments" ||
+		{ echo "detach --stale touched something"; return 1; }
+	[[ -L $planted ]] || { echo "the link was removed"; return 1; }
+	rm "$planted"
+	cs_b detach "$VETH_B" > /dev/null
+}
+ktap_check "a symlink planted among the pin directories is ignored and left" planted_link
+
 # --- One command at a time --------------------------------------------------
 
 # attach slowed down in its pin phase; a detach started then must wait for
@@ -331,10 +468,17 @@ ktap_check "private mount namespace with a bpffs of its own: attach refused" \
 		! nsenter --net=/run/netns/$NS_B $CPUSTEER attach $VETH_B --cpus 0 \
 			2> $TMP/priv.err && grep -Eq 'would vanish|cannot tell' $TMP/priv.err"
 ktap_check "after the refusals: nothing attached on the host" nothing "$NS_B" "$VETH_B"
-ktap_check "private mount namespace: status and stats mount nothing" \
-	in_private_mnt "nsenter --net=/run/netns/$NS_B $CPUSTEER status > /dev/null &&
+ktap_check "private mount namespace: status and stats say they cannot see, mount nothing" \
+	in_private_mnt "! nsenter --net=/run/netns/$NS_B $CPUSTEER status 2> $TMP/priv.err &&
+		grep -Eq 'not the bpffs of the host|cannot tell' $TMP/priv.err &&
 		! nsenter --net=/run/netns/$NS_B $CPUSTEER stats $VETH_B --count 1 \
 			2> /dev/null && $no_bpf_mount"
+ktap_check "a PID namespace with a bpffs of its own: attach refused" \
+	unshare -m -p -f --mount-proc --propagation private bash -c \
+		"for i in 1 2 3 4; do umount -l /sys/fs/bpf 2> /dev/null || break; done
+		 mount -t bpf bpf /sys/fs/bpf &&
+		 ! nsenter --net=/run/netns/$NS_B $CPUSTEER attach $VETH_B --cpus 0 \
+			2> $TMP/priv.err && grep -Eq 'would vanish|cannot tell' $TMP/priv.err"
 ktap_check "ip netns exec: attach refused, with what to run instead" \
 	refused 1 "nsenter --net=/run/netns/$NS_B" \
 	ip netns exec "$NS_B" "$CPUSTEER" attach "$VETH_B" --cpus 0
