@@ -108,7 +108,8 @@ const char *const cs_link_state_names[CS_LINK_STATES] = {
 };
 
 enum cs_link_state cs_link_state(__u64 netns, int link_fd,
-				 const struct cs_pin_key *k, __u32 *now)
+				 const struct cs_pin_key *k,
+				 const struct cs_pin_meta *m, __u32 *now)
 {
 	struct bpf_link_info info = {};
 	__u32 len = sizeof(info);
@@ -118,8 +119,11 @@ enum cs_link_state cs_link_state(__u64 netns, int link_fd,
 	*now = 0;
 	if (link_fd < 0 || bpf_obj_get_info_by_fd(link_fd, &info, &len) ||
 	    !info.xdp.ifindex) {
-		/* Steering nothing: is the interface still here? */
-		if (k->netns != netns || !if_indextoname(k->ifindex, name))
+		/* Steering nothing: is its device still here, the same one
+		 * (not a later device given the same ifindex)?
+		 */
+		if (k->netns != netns || !if_indextoname(k->ifindex, name) ||
+		    (m && m->hw.family && !cs_iface_same(k->ifindex, &m->hw)))
 			return CS_LINK_GONE;
 		*now = k->ifindex;
 		return CS_LINK_DEFUNCT;
@@ -138,8 +142,11 @@ enum cs_link_state cs_pin_link_state(const struct cs_state *st,
 				     const struct cs_pin_key *k, __u32 *now)
 {
 	int fd = cs_pin_open(st, k, CS_PIN_LINK);
-	enum cs_link_state s = cs_link_state(st->netns, fd, k, now);
+	struct cs_pin_meta m;
+	enum cs_link_state s;
 
+	s = cs_link_state(st->netns, fd, k,
+			  cs_meta_read(st, k, &m) ? NULL : &m, now);
 	if (fd >= 0)
 		close(fd);
 	return s;
@@ -170,6 +177,7 @@ static int read_link(struct cs_attachment *a)
 	a->link_id = info.id;
 	a->prog_id = info.prog_id;
 	a->link_state = cs_link_state(a->netns, a->link_fd, &a->key,
+				      a->meta.ifindex ? &a->meta : NULL,
 				      &a->ifindex);
 	switch (a->link_state) {
 	case CS_LINK_HERE:
@@ -234,10 +242,18 @@ static int attachment_of(const struct cs_state *st, const struct key_scan *s,
 			*key = s->key[i];
 			return 0;
 		}
-	if (!cs_pin_dir_exists(st, &here))
-		return -ENOENT;
-	*key = here;
-	return 0;
+	/* The directory made for this ifindex, if it is this device's: not
+	 * one whose link steers another device now (it moved and came back
+	 * under a new ifindex), nor one of a deleted device (GONE).
+	 */
+	for (i = 0; i < s->n; i++)
+		if (s->key[i].netns == here.netns &&
+		    s->key[i].ifindex == ifindex &&
+		    s->state[i] == CS_LINK_DEFUNCT) {
+			*key = here;
+			return 0;
+		}
+	return -ENOENT;
 }
 
 int cs_attachment_of(const struct cs_state *st, __u32 ifindex,
@@ -258,18 +274,15 @@ static int find(const struct cs_state *st, const struct key_scan *s,
 {
 	char now[IF_NAMESIZE], renamed[IF_NAMESIZE] = "";
 	struct cs_pin_meta m;
+	bool exists;
 	__u32 here;
 	int i;
 
-	if (!cs_iface_index(name, &here)) {
-		if (!attachment_of(st, s, here, key))
-			return 0;
-		cs_err("%s: cpusteer is not attached there; 'cpusteer status' lists attachments",
-		       name);
-		return -ENOENT;
-	}
-	/* No such interface now: one attached under that name here whose
-	 * interface is gone (or whose pins are half removed), or renamed.
+	exists = !cs_iface_index(name, &here);
+	if (exists && !attachment_of(st, s, here, key))
+		return 0;
+	/* One attached here under that name whose interface is gone (or
+	 * whose pins are half removed), or that was renamed since.
 	 */
 	for (i = 0; i < s->n; i++) {
 		if (s->key[i].netns != st->netns ||
@@ -281,6 +294,11 @@ static int find(const struct cs_state *st, const struct key_scan *s,
 		}
 		if (if_indextoname(s->now[i], now))
 			snprintf(renamed, sizeof(renamed), "%s", now);
+	}
+	if (exists) {
+		cs_err("%s: cpusteer is not attached there; 'cpusteer status' lists attachments",
+		       name);
+		return -ENOENT;
 	}
 	if (renamed[0])
 		cs_err("interface '%s' does not exist here: it was renamed to '%s', which cpusteer steers; use that name",
@@ -368,10 +386,15 @@ int cs_attachment_open(const struct cs_state *st, const struct cs_pin_key *k,
 		else
 			snprintf(hint, sizeof(hint), "cpusteer detach %s",
 				 a->ifname);
-		snprintf(a->error, sizeof(a->error),
-			 "%s: the pinned %s is missing or unreadable in %s (%s); '%s' cleans up",
-			 a->ifname, cs_pin_names[need[i]], dir,
-			 strerror(-*fds[i]), hint);
+		if (*fds[i] == -ELOOP)
+			snprintf(a->error, sizeof(a->error),
+				 "%s: a link or another object stands where the pinned %s should be in %s: cpusteer follows no links; remove it, then run '%s'",
+				 a->ifname, cs_pin_names[need[i]], dir, hint);
+		else
+			snprintf(a->error, sizeof(a->error),
+				 "%s: the pinned %s is missing or unreadable in %s (%s); '%s' cleans up",
+				 a->ifname, cs_pin_names[need[i]], dir,
+				 strerror(-*fds[i]), hint);
 		cs_attachment_close(a);
 		return -ENOENT;
 	}
@@ -405,7 +428,8 @@ const char *cs_attachment_lost(const struct cs_attachment *a)
 {
 	__u32 now;
 
-	switch (cs_link_state(a->netns, a->link_fd, &a->key, &now)) {
+	switch (cs_link_state(a->netns, a->link_fd, &a->key,
+			      a->meta.ifindex ? &a->meta : NULL, &now)) {
 	case CS_LINK_HERE:
 		return now == a->ifindex ? NULL :
 		       "its device moved away and came back: run stats again";

@@ -53,10 +53,13 @@ struct cs_attachment {
 /*
  * Where the link pinned for @k is, seen from network namespace @netns
  * (the command's); with CS_LINK_HERE and DEFUNCT, @now is the ifindex of
- * its interface there. @link_fd < 0: no link.
+ * its interface there. @link_fd < 0: no link. A link that steers nothing
+ * is DEFUNCT only while the device at its ifindex is the one recorded in
+ * @m (its hardware address; NULL: no record, taken as the same).
  */
 enum cs_link_state cs_link_state(__u64 netns, int link_fd,
-				 const struct cs_pin_key *k, __u32 *now);
+				 const struct cs_pin_key *k,
+				 const struct cs_pin_meta *m, __u32 *now);
 /* The same, opening the link pin of @k. */
 enum cs_link_state cs_pin_link_state(const struct cs_state *st,
 				     const struct cs_pin_key *k, __u32 *now);

@@ -82,7 +82,7 @@ const struct cs_command cs_cmd_attach = {
 	.summary = "Steer IFACE's received frames across CPUs and leave the steering in place.",
 	.details =
 "Loads the XDP program, attaches it with a bpf_link and pins the link and\n"
-"maps under " CS_PIN_ROOT "/netns-INODE/if-IFINDEX (this network\n"
+"maps under " CS_PIN_ROOT "/netns-ID/if-IFINDEX (this network\n"
 "namespace, IFACE's ifindex), then exits: steering stays until\n"
 "'cpusteer detach IFACE'. A fresh random hash key is drawn on every attach.\n"
 "An IFACE that starts with '-' goes after '--'.\n"
@@ -502,6 +502,11 @@ static int pin_meta(const struct attach_args *a)
 	};
 
 	snprintf(m.ifname, sizeof(m.ifname), "%s", a->ifname);
+	/* Without it, a later device at this ifindex is taken for this one
+	 * only while the link still steers: the address is a courtesy.
+	 */
+	if (cs_iface_hwaddr(a->ifname, &m.hw))
+		cs_debug("%s: no hardware address to record", a->ifname);
 	return cs_meta_pin(&a->key, &m);
 }
 
@@ -551,6 +556,31 @@ static void print_summary(const struct attach_args *a)
 }
 
 /*
+ * The directory for IFACE's ifindex may hold the attachment of a device
+ * that had that ifindex, moved away and came back under another: it moves
+ * to that one's ifindex, which is its key now. One that steers nothing is
+ * for detach --stale to judge.
+ */
+static int free_key(struct attach_args *a)
+{
+	struct cs_pin_key now;
+	char dir[256];
+	__u32 ifindex;
+
+	if (!cs_pin_dir_exists(&a->st, &a->key))
+		return 0;
+	cs_pin_dir_path(dir, sizeof(dir), &a->key);
+	if (cs_pin_link_state(&a->st, &a->key, &ifindex) == CS_LINK_HERE &&
+	    ifindex != a->ifindex) {
+		now = cs_pin_key_here(&a->st, ifindex);
+		return cs_pin_dir_move(&a->st, &a->key, &now);
+	}
+	cs_err("%s: %s is left from an attachment to an earlier device with this ifindex; 'cpusteer detach --stale' removes it",
+	       a->ifname, dir);
+	return -EEXIST;
+}
+
+/*
  * Under the state lock: the hook is checked, the dataplane loaded and
  * pinned, and the link attached last. Any failure unwinds all of it.
  */
@@ -561,6 +591,8 @@ static int attach_locked(struct attach_args *a)
 	__u32 foreign, old_flags = 0;
 
 	err = check_hook(a, &foreign);
+	if (!err)
+		err = free_key(a);
 	if (err)
 		return err;
 	err = cs_key_random(a->cfg.params.key);

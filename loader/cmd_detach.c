@@ -23,7 +23,7 @@ enum {
 
 static const struct cs_option detach_opts[] = {
 	{ "force", no_argument, OPT_FORCE, NULL,
-	  "detach even if the device moved to another network namespace" },
+	  "detach a device moved to another namespace; with --stale, drop what another namespace would put back" },
 	{ "stale", no_argument, OPT_STALE, NULL,
 	  "instead of IFACE: remove every attachment that steers nothing" },
 	{ "help", no_argument, CS_OPT_HELP, NULL, "show this help" },
@@ -33,7 +33,7 @@ static const struct cs_option detach_opts[] = {
 const struct cs_command cs_cmd_detach = {
 	.name = "detach",
 	.func = cmd_detach,
-	.synopsis = "(IFACE [--force] | --stale)",
+	.synopsis = "(IFACE | --stale) [--force]",
 	.summary = "Stop steering on IFACE and remove its pins.",
 	.details =
 "Detaches the XDP link even if another process still holds it open, puts\n"
@@ -46,7 +46,9 @@ const struct cs_command cs_cmd_detach = {
 "detached where it is now, or from here with --force.\n"
 "--stale removes, in every namespace's directory, the attachments whose\n"
 "link steers nothing any more: their interface or their whole network\n"
-"namespace was deleted, or a detach was killed half way.\n",
+"namespace was deleted, or a detach was killed half way. Another\n"
+"namespace's that keeps interrupt or RPS values to put back is left (only\n"
+"that namespace can write them) unless --force.\n",
 	.opts = detach_opts,
 };
 
@@ -69,6 +71,7 @@ static int detach_key(const struct cs_state *st, const struct cs_pin_key *key,
 {
 	enum cs_link_state where;
 	char now[IF_NAMESIZE];
+	struct cs_pin_meta m;
 	const char *ifname;
 	__u32 ifindex;
 	int fd, err;
@@ -80,7 +83,8 @@ static int detach_key(const struct cs_state *st, const struct cs_pin_key *key,
 		return err > 0 ? -ENOTEMPTY : err;
 	}
 	fd = cs_pin_open(st, key, CS_PIN_LINK);
-	where = cs_link_state(st->netns, fd, key, &ifindex);
+	where = cs_link_state(st->netns, fd, key,
+			      cs_meta_read(st, key, &m) ? NULL : &m, &ifindex);
 	if (where == CS_LINK_ELSEWHERE && !force) {
 		cs_err("%s: its device moved to another network namespace, where cpusteer still steers it; run detach there ('nsenter --net=/run/netns/NS cpusteer detach IFACE'), or pass --force to stop it from here",
 		       name);
@@ -125,13 +129,34 @@ static int detach_one(const struct cs_state *st, const char *name, bool force)
 	return err;
 }
 
-/* Every attachment whose link steers nothing, in every namespace. */
-static int detach_stale(const struct cs_state *st)
+/* Values attach --auto saved that only the attachment's own namespace
+ * can put back.
+ */
+static int saved_values(const struct cs_state *st,
+			const struct cs_pin_key *key)
+{
+	int fd = cs_pin_open(st, key, CS_PIN_SAVED), n;
+
+	if (fd < 0)
+		return 0;
+	n = cs_saved_count(fd);
+	close(fd);
+	return n;
+}
+
+/*
+ * Every attachment whose link steers nothing: this namespace's (a detach
+ * cut short: its values are put back; an interface deleted) and other
+ * namespaces' (the namespace or the interface deleted). Another live
+ * namespace may still want its saved values back, and only it can write
+ * them: such an attachment is left unless @force.
+ */
+static int detach_stale(const struct cs_state *st, bool force)
 {
 	static struct cs_pin_key keys[CS_MAX_ATTACHMENTS];
 	struct cs_pin_meta m;
 	char name[64];
-	int i, n, done = 0, err = 0;
+	int i, n, kept = 0, done = 0, err = 0;
 	__u32 now;
 
 	n = cs_pin_dirs(st, keys, CS_MAX_ATTACHMENTS);
@@ -145,6 +170,13 @@ static int detach_stale(const struct cs_state *st)
 			snprintf(name, sizeof(name), "ifindex %u", keys[i].ifindex);
 		else
 			snprintf(name, sizeof(name), "%s", m.ifname);
+		if (keys[i].netns != st->netns && !force &&
+		    saved_values(st, &keys[i])) {
+			cs_warn("%s (network namespace %llu) steers nothing, but keeps interrupt and RPS values that only its own namespace can put back: run 'cpusteer detach --stale' there, or here with --force to drop them if that namespace is gone",
+				name, (unsigned long long)keys[i].netns);
+			kept++;
+			continue;
+		}
 		if (detach_key(st, &keys[i], name, false)) {
 			err = -EIO;
 			continue;
@@ -155,9 +187,10 @@ static int detach_stale(const struct cs_state *st)
 		       cs_link_state_names[where]);
 		done++;
 	}
-	if (!done && !err)
+	cs_pin_dirs_tidy(st);
+	if (!done && !kept && !err)
 		printf("cpusteer: no stale attachments\n");
-	return err;
+	return err ? err : kept ? -EBUSY : 0;
 }
 
 static int detach_run(const char *name, bool force, bool stale)
@@ -168,7 +201,7 @@ static int detach_run(const char *name, bool force, bool stale)
 	err = cs_state_open(CS_STATE_MODIFY, &st);
 	if (err)
 		return err;
-	err = stale ? detach_stale(&st) : detach_one(&st, name, force);
+	err = stale ? detach_stale(&st, force) : detach_one(&st, name, force);
 	cs_state_close(&st);
 	return err;
 }
@@ -194,8 +227,8 @@ int cmd_detach(int argc, char **argv)
 		}
 		return CS_EXIT_USAGE;
 	}
-	if (stale && (optind != argc || force)) {
-		cs_err("--stale takes no IFACE and no --force: cpusteer detach --stale");
+	if (stale && optind != argc) {
+		cs_err("--stale takes no IFACE: cpusteer detach --stale [--force]");
 		return CS_EXIT_USAGE;
 	}
 	if (!stale && optind != argc - 1) {

@@ -28,8 +28,9 @@ const struct cs_command cs_cmd_status = {
 "Everything shown is read back from the pinned objects and the kernel, for\n"
 "the interfaces of this network namespace, by their current names. The key\n"
 "is the attachment's hash key; 'cpusteer classify --key' takes it. A broken\n"
-"attachment (pins missing after a kill, say) is reported, the others are\n"
-"still shown, and the exit status is 1. Nothing is mounted or changed.\n",
+"attachment (pins missing after a kill, say) is reported and the others are\n"
+"still shown; it, or one that steers nothing (its interface gone, a detach\n"
+"cut short), makes the exit status 1. Nothing is mounted or changed.\n",
 	.opts = status_opts,
 };
 
@@ -148,6 +149,9 @@ static int status_list(const struct cs_state *st,
 			json_object_array_add(arr, status_json(&a));
 		else
 			status_print(&a, dir);
+		/* Pins that steer nothing are something to act on too. */
+		bad += a.link_state == CS_LINK_DEFUNCT ||
+		       a.link_state == CS_LINK_GONE;
 		cs_attachment_close(&a);
 	}
 	if (cs_json)

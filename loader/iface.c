@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "iface.h"
@@ -63,15 +65,53 @@ int cs_iface_resolve(const char *name, __u32 *ifindex)
 
 int cs_netns_id(__u64 *id)
 {
+	socklen_t len = sizeof(*id);
 	struct stat st;
+	int fd, err;
 
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0) {
+		err = getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, id, &len);
+		close(fd);
+		if (!err)
+			return 0;
+	}
 	if (stat("/proc/self/ns/net", &st)) {
-		int err = -errno;
-
+		err = -errno;
 		cs_err("cannot identify this network namespace (/proc/self/ns/net): %s",
-		       strerror(errno));
+		       strerror(-err));
 		return err;
 	}
 	*id = st.st_ino;
 	return 0;
+}
+
+int cs_iface_hwaddr(const char *name, struct cs_hwaddr *hw)
+{
+	struct ifreq ifr = {};
+	int fd, err = 0;
+
+	memset(hw, 0, sizeof(*hw));
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		err = -errno;
+	} else {
+		hw->family = ifr.ifr_hwaddr.sa_family;
+		hw->len = sizeof(hw->addr);
+		memcpy(hw->addr, ifr.ifr_hwaddr.sa_data, sizeof(hw->addr));
+	}
+	close(fd);
+	return err;
+}
+
+bool cs_iface_same(__u32 ifindex, const struct cs_hwaddr *hw)
+{
+	char name[IF_NAMESIZE];
+	struct cs_hwaddr now;
+
+	return if_indextoname(ifindex, name) &&
+	       !cs_iface_hwaddr(name, &now) && !memcmp(&now, hw, sizeof(now));
 }

@@ -21,7 +21,23 @@ int cs_ifname_check(const char *what, const char *name);
 int cs_iface_index(const char *name, __u32 *ifindex);
 /* As cs_iface_index(), but says "interface 'NAME' does not exist". */
 int cs_iface_resolve(const char *name, __u32 *ifindex);
-/* The identity of this process's network namespace: its nsfs inode. */
+/*
+ * The identity of this process's network namespace: its cookie (Linux
+ * 5.14), which the kernel never gives to another namespace; before that,
+ * its nsfs inode, which a later namespace may get again.
+ */
 int cs_netns_id(__u64 *id);
+
+/* A device's hardware address, to tell it from a later one that gets the
+ * same ifindex (ip link add ... index N).
+ */
+struct cs_hwaddr {
+	__u16 family;		/* ARPHRD_*, 0: unknown */
+	__u8 len;
+	__u8 addr[13];		/* what SIOCGIFHWADDR gives (sa_data) */
+};
+int cs_iface_hwaddr(const char *name, struct cs_hwaddr *hw);
+/* Is the interface @ifindex here the device @hw was read from? */
+bool cs_iface_same(__u32 ifindex, const struct cs_hwaddr *hw);
 
 #endif

@@ -212,10 +212,10 @@ int cs_irq_change(const struct cs_sysroot *r, __u32 irq, __u32 cpu,
 int cs_rps_changes(const struct cs_sysroot *r, const char *ifname,
 		   struct cs_change *changes, int max)
 {
-	char rel[128];
+	char rel[128], show[512];
 	enum cs_tree t;
 	struct dirent *de;
-	int n = 0;
+	int n = 0, err;
 	DIR *d;
 
 	snprintf(rel, sizeof(rel), "class/net/%s/queues", ifname);
@@ -235,8 +235,17 @@ int cs_rps_changes(const struct cs_sysroot *r, const char *ifname,
 		if (*end)
 			continue;
 		cs_change_rel(c, ifname, &t, rel, sizeof(rel));
-		if (cs_sysroot_read(r, t, rel, c->old, sizeof(c->old)))
+		err = cs_sysroot_read(r, t, rel, c->old, sizeof(c->old));
+		if (err == -ENOENT)
 			continue;	/* no RPS (CONFIG_RPS off) */
+		if (err) {
+			cs_warn("%s: cannot read it (%s): its RPS mask is left as it is",
+				cs_sysroot_show(r, t, rel, show, sizeof(show)),
+				err == -EXDEV || err == -ELOOP ?
+				"a link out of the tree, not followed" :
+				strerror(-err));
+			continue;
+		}
 		snprintf(c->new, sizeof(c->new), "0");
 		n++;
 	}
@@ -302,6 +311,18 @@ int cs_changes_apply(int saved_fd, const struct cs_sysroot *r,
 		while (i-- > 0)
 			change_write(r, &c[i], ifname, c[i].old);
 	return err;
+}
+
+int cs_saved_count(int saved_fd)
+{
+	struct cs_saved_key key, *prev = NULL;
+	int n = 0;
+
+	while (!bpf_map_get_next_key(saved_fd, prev, &key)) {
+		n += key.kind != CS_SAVED_SYSROOT;
+		prev = &key;
+	}
+	return n;
 }
 
 int cs_saved_set_sysroot(int saved_fd, const char *sysroot)

@@ -79,6 +79,8 @@ int cs_saved_create(void);
  */
 int cs_changes_apply(int saved_fd, const struct cs_sysroot *r,
 		     const char *ifname, struct cs_change *c, int n);
+/* How many values the saved map keeps to put back. */
+int cs_saved_count(int saved_fd);
 /* Remember --sysroot ("" for none) so that detach restores the same files. */
 int cs_saved_set_sysroot(int saved_fd, const char *sysroot);
 /*

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#define _GNU_SOURCE	/* renameat2 */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -236,15 +237,18 @@ int cs_state_open(enum cs_state_access acc, struct cs_state *st)
 		err = bpffs_prepare();
 		if (err)
 			return err;
-	} else if (!is_bpffs(CS_BPFFS)) {
-		/* Never mounted on the host: nothing is attached. Elsewhere
-		 * the host's state may just not be visible from here.
+	} else {
+		/* Only the host's bpffs holds the state: a missing one there
+		 * means nothing is attached; elsewhere, or a private bpffs,
+		 * says nothing about the host's.
 		 */
-		host = in_host_mnt_ns();
-		if (host == NS_HOST)
+		host = bpffs_is_hosts();
+		if (host != NS_HOST) {
+			say_not_hosts(host);
+			return -ENOENT;
+		}
+		if (!is_bpffs(CS_BPFFS))
 			return 0;
-		say_not_hosts(host);
-		return -ENOENT;
 	}
 	st->root_fd = open(CS_PIN_ROOT, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 					O_CLOEXEC);
@@ -365,6 +369,28 @@ int cs_pin_dir_create(const struct cs_state *st, const struct cs_pin_key *k)
 		cs_err("cannot create the pin directory %s: %s", path,
 		       strerror(-err));
 	}
+	return err;
+}
+
+int cs_pin_dir_move(const struct cs_state *st, const struct cs_pin_key *from,
+		    const struct cs_pin_key *to)
+{
+	char a[32], b[32], path[256];
+	int ns, err = 0;
+
+	if (from->netns != to->netns)
+		return -EXDEV;
+	ns = netns_dir_open(st, from->netns);
+	if (ns < 0)
+		return -errno;
+	snprintf(a, sizeof(a), IF_DIR, from->ifindex);
+	snprintf(b, sizeof(b), IF_DIR, to->ifindex);
+	if (renameat2(ns, a, ns, b, RENAME_NOREPLACE)) {
+		err = -errno;
+		cs_pin_dir_path(path, sizeof(path), from);
+		cs_err("cannot move %s to %s: %s", path, b, strerror(-err));
+	}
+	close(ns);
 	return err;
 }
 
@@ -612,6 +638,22 @@ int cs_pin_dirs(const struct cs_state *st, struct cs_pin_key *keys, int max)
 	sort_state = st;
 	qsort(keys, n, sizeof(*keys), key_cmp);
 	return n;
+}
+
+void cs_pin_dirs_tidy(const struct cs_state *st)
+{
+	struct dirent *de;
+	__u64 netns;
+	DIR *d;
+
+	d = dir_stream(st->root_fd);
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (parse_netns_dir(de->d_name, &netns) &&
+		    is_subdir(st->root_fd, de->d_name))
+			unlinkat(st->root_fd, de->d_name, AT_REMOVEDIR);
+	closedir(d);	/* (a directory that is not empty stays) */
 }
 
 int cs_meta_pin(const struct cs_pin_key *k, const struct cs_pin_meta *m)

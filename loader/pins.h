@@ -2,12 +2,13 @@
 /*
  * What an attachment leaves in bpffs, so steering outlives the loader:
  *
- *   /sys/fs/bpf/cpusteer/netns-INODE/if-IFINDEX/
+ *   /sys/fs/bpf/cpusteer/netns-ID/if-IFINDEX/
  *	meta link cpu_map table stats trace_enqueue trace_redirect_err saved
  *
- * keyed by the network namespace (its nsfs inode) and the interface's
- * ifindex in it: a renamed interface keeps its state, two namespaces'
- * "eth0" never meet, and nothing a user types ever becomes a path.
+ * keyed by the network namespace (its cookie, or before Linux 5.14 its
+ * nsfs inode: see cs_netns_id()) and the interface's ifindex in it: a
+ * renamed interface keeps its state, two namespaces' "eth0" never meet,
+ * and nothing a user types ever becomes a path.
  * Everything else (the stage-1 parameters, the stage-2 program, the XDP
  * mode) is read back from these objects, never stored twice.
  *
@@ -23,6 +24,8 @@
 #include <stddef.h>
 #include <net/if.h>
 #include <linux/types.h>
+
+#include "iface.h"
 
 #define CS_BPFFS	"/sys/fs/bpf"
 #define CS_PIN_ROOT	CS_BPFFS "/cpusteer"
@@ -57,6 +60,7 @@ struct cs_pin_meta {
 	__u32 pad;
 	__u64 netns;
 	__u64 attached;			/* CLOCK_REALTIME seconds */
+	struct cs_hwaddr hw;		/* the device's address at attach */
 };
 
 enum cs_state_access {
@@ -76,7 +80,7 @@ struct cs_state {
 
 /* Which pin directory: the namespace and the ifindex at attach. */
 struct cs_pin_key {
-	__u64 netns;		/* nsfs inode of the network namespace */
+	__u64 netns;		/* the network namespace's cs_netns_id() */
 	__u32 ifindex;		/* the interface's ifindex there */
 };
 
@@ -99,6 +103,9 @@ int cs_pin_path(char *buf, size_t len, const struct cs_pin_key *k,
 		enum cs_pin pin);
 bool cs_pin_dir_exists(const struct cs_state *st, const struct cs_pin_key *k);
 int cs_pin_dir_create(const struct cs_state *st, const struct cs_pin_key *k);
+/* Rename a pin directory, within its namespace's, to @to's ifindex. */
+int cs_pin_dir_move(const struct cs_state *st, const struct cs_pin_key *from,
+		    const struct cs_pin_key *to);
 /*
  * Entries of the directory that cpusteer does not make, each reported with
  * what to do; their number, or -errno.
@@ -121,6 +128,11 @@ int cs_pin_open(const struct cs_state *st, const struct cs_pin_key *k,
  * (by namespace, then ifindex); symlinks and other names are skipped.
  */
 int cs_pin_dirs(const struct cs_state *st, struct cs_pin_key *keys, int max);
+
+/* Remove the namespace directories no attachment is left in (a kill
+ * between making one and its attachment's leaves it empty).
+ */
+void cs_pin_dirs_tidy(const struct cs_state *st);
 
 /* Create the meta map for @m and pin it. */
 int cs_meta_pin(const struct cs_pin_key *k, const struct cs_pin_meta *m);

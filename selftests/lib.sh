@@ -184,17 +184,29 @@ bpffs_mounted()
 	mkdir -p "$dir" && mount -t bpf bpf "$dir"
 }
 
+# netns_id NS: the ID cpusteer gives namespace NS (loader/iface.c), from
+# the netns_id tool built beside this file (or installed with it).
+netns_id()
+{
+	local dir tool
+
+	dir=$(dirname "${BASH_SOURCE[0]}")
+	tool=$dir/build/netns_id
+	[[ -x $tool ]] || tool=$dir/netns_id
+	nsenter --net="/run/netns/$1" "$tool"
+}
+
 # pin_dir NS IFACE: where cpusteer pins IFACE of namespace NS (loader/pins.h:
-# keyed by the namespace's nsfs inode and the interface's ifindex in it).
+# keyed by the namespace's ID and the interface's ifindex in it).
 pin_dir()
 {
-	local ino idx
+	local id idx
 
-	ino=$(stat -L -c %i "/run/netns/$1") || return 1
+	id=$(netns_id "$1") || return 1
 	idx=$(ip -n "$1" -o link show dev "$2" 2> /dev/null | cut -d: -f1) ||
 		return 1
 	[[ -n $idx ]] || return 1
-	echo "/sys/fs/bpf/cpusteer/netns-$ino/if-$idx"
+	echo "/sys/fs/bpf/cpusteer/netns-$id/if-$idx"
 }
 
 # has_pins NS IFACE: cpusteer has a pin directory for IFACE in NS.

@@ -29,7 +29,7 @@ ktap_header
 require_root
 require_btf
 require_cpumap
-require_cmd ip nsenter unshare flock strace jq timeout bpftool stat
+require_cmd ip nsenter unshare flock strace jq timeout bpftool
 bpffs_mounted || ktap_exit_skip "cannot mount bpffs on /sys/fs/bpf"
 
 TMP=$(mktemp -d)
@@ -41,7 +41,8 @@ cleanup()
 
 	[[ -z $holder ]] || kill "$holder" 2> /dev/null
 	for ns in ${NS_A:-} ${NS_B:-}; do
-		for ifc in "${VETH_A:-}" "${VETH_B:-}" csdup csren csmv csnm; do
+		for ifc in "${VETH_A:-}" "${VETH_B:-}" csdup csren csmv csnm csdl csnw \
+		   csre; do
 			has_pins "$ns" "$ifc" &&
 				nsenter --net="/run/netns/$ns" "$CPUSTEER" \
 					detach "$ifc" > /dev/null 2>&1
@@ -82,7 +83,7 @@ for ns in "$NS_A" "$NS_B"; do
 		ktap_exit_skip "cannot add a second veth to $ns"
 done
 
-ktap_plan 34
+ktap_plan 38
 
 # --- Same names, other namespaces --------------------------------------------
 
@@ -282,6 +283,57 @@ moved_back()
 }
 ktap_check "a device back under a new ifindex is still its attachment" moved_back
 
+# Its old ifindex given to another device meanwhile: that device is not
+# taken for the attached one, either way.
+reused_moved()
+{
+	local dir idx
+
+	cs_b attach csmv --cpus 0 > /dev/null || return 1
+	dir=$(pin_dir "$NS_B" csmv) || return 1
+	idx=${dir##*/if-}
+	ip -n "$NS_B" link set csmv netns "$NS_A" &&
+	ip -n "$NS_B" link add csre index "$idx" type veth peer name csrep &&
+	ip -n "$NS_A" link set csmv netns "$NS_B" &&
+	ip -n "$NS_B" link set csmv up || return 1
+	cs_b attach csre --cpus 0 > /dev/null ||
+		{ echo "csre (ifindex $idx) taken for csmv"; return 1; }
+	cs_b detach csre > /dev/null && has_xdp "$NS_B" csmv ||
+		{ echo "detach csre touched csmv"; return 1; }
+	cs_b detach csmv > /dev/null && [[ ! -e $dir ]] && ! has_xdp "$NS_B" csmv
+}
+ktap_check "a device given a moved device's old ifindex is not taken for it" reused_moved
+ip -n "$NS_B" link del csre 2> /dev/null
+
+# A deleted device's ifindex given to a new one: the new one is not the old
+# one's attachment, and never gets its RPS mask.
+reused_deleted()
+{
+	local rps
+
+	ip -n "$NS_B" link add csdl type veth peer name csdlp &&
+	ip -n "$NS_B" link set csdl up &&
+	ip netns exec "$NS_B" sh -c 'echo 1 > /sys/class/net/csdl/queues/rx-0/rps_cpus' ||
+		return 1
+	cs_b attach csdl --auto > /dev/null || return 1
+	idx=$(ip -n "$NS_B" -o link show dev csdl | cut -d: -f1)
+	ip -n "$NS_B" link del csdl &&
+	ip -n "$NS_B" link add csnw index "$idx" type veth peer name csnwp &&
+	ip netns exec "$NS_B" sh -c 'echo 2 > /sys/class/net/csnw/queues/rx-0/rps_cpus' ||
+		return 1
+	cs_b status --json | jq -e '.[] | select(.ifname_at_attach == "csdl") |
+		.state == "interface gone"' > /dev/null ||
+		{ echo "status takes csnw for csdl"; return 1; }
+	refused 1 "csnw: cpusteer is not attached there" cs_b detach csnw ||
+		return 1
+	cs_b detach csdl > /dev/null 2>&1 || return 1
+	rps=$(ip netns exec "$NS_B" cat /sys/class/net/csnw/queues/rx-0/rps_cpus)
+	[[ $rps == 2 ]] || { echo "csnw's RPS mask is $rps, want its own 2"; return 1; }
+}
+ktap_check "a deleted device's ifindex given to a new one: not its attachment, nor its RPS" \
+	reused_deleted
+ip -n "$NS_B" link del csnw 2> /dev/null
+
 # A whole namespace deleted with an attachment in it: its pins steer
 # nothing, and detach --stale from anywhere removes them.
 NS_C="stateC-$$"
@@ -308,6 +360,48 @@ stale_ns()
 }
 ktap_check "a deleted namespace's attachment: status says stale, detach --stale removes it" \
 	stale_ns
+
+# A later namespace never inherits a deleted one's pins (an nsfs inode may
+# come back; a namespace cookie does not).
+NS_D="stateD-$$"
+fresh_ns()
+{
+	local dir
+
+	ip netns add "$NS_C" && ip -n "$NS_C" link add csc type veth peer name cscp &&
+	ip -n "$NS_C" link set csc up || return 1
+	cs_in "$NS_C" attach csc --cpus 0 > /dev/null || return 1
+	dir=$(pin_dir "$NS_C" csc) || return 1
+	ip netns del "$NS_C" && ip netns add "$NS_D" &&
+	ip -n "$NS_D" link add csc type veth peer name cscp &&
+	ip -n "$NS_D" link set csc up || return 1
+	[[ $(pin_dir "$NS_D" csc) != "$dir" ]] ||
+		{ echo "$NS_D got $NS_C's pin directory $dir"; return 1; }
+	cs_in "$NS_D" attach csc --cpus 0 > /dev/null &&
+		cs_in "$NS_D" detach csc > /dev/null
+}
+ktap_check "a new namespace does not inherit a deleted one's attachment" fresh_ns
+ip netns del "$NS_D" 2> /dev/null
+_netns_created+=("$NS_D")
+
+# detach --stale from another namespace leaves what only the attachment's
+# own namespace can put back, unless --force.
+stale_elsewhere()
+{
+	local dir
+
+	ip netns exec "$NS_B" sh -c "echo 1 > /sys/class/net/$VETH_B/queues/rx-0/rps_cpus" &&
+	cs_b attach "$VETH_B" --auto > /dev/null || return 1
+	dir=$(pin_dir "$NS_B" "$VETH_B") &&
+	bpftool link detach pinned "$dir/link" || return 1
+	refused 1 "only its own namespace can put back" \
+		cs_in "$NS_A" detach --stale || return 1
+	[[ -d $dir ]] || { echo "removed from $NS_A"; return 1; }
+	cs_b detach --stale | grep -q "removed the stale attachment of $VETH_B" &&
+		[[ $(rps_b) == 1 && ! -e $dir ]]
+}
+ktap_check "detach --stale elsewhere keeps what only the owner can restore" \
+	stale_elsewhere
 
 # A directory left without its record (a kill just after it was made),
 # then the interface deleted: no name leads to it, --stale does.
@@ -486,7 +580,7 @@ ktap_check "ip netns exec: attach refused, with what to run instead" \
 # --- What is not cpusteer's ---------------------------------------------------
 
 # Another tool's map pinned where this namespace's directory would go.
-squatter=/sys/fs/bpf/cpusteer/netns-$(stat -L -c %i "/run/netns/$NS_B")
+squatter=/sys/fs/bpf/cpusteer/netns-$(netns_id "$NS_B")
 squat()
 {
 	[[ ! -e $squatter ]] || { echo "$squatter exists already"; return 1; }
