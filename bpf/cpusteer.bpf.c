@@ -184,8 +184,13 @@ int cs_steer(struct xdp_md *ctx)
 enum xdp_rss_hash_type {
 	XDP_RSS_TYPE_NONE = 0,
 };
+/*
+ * Weak: kernels before 6.3 have no such kfunc, and a strong extern would
+ * keep the whole object from loading there. Only cs_steer_hw calls it, and
+ * the loader loads that program only where the kfunc exists.
+ */
 extern int bpf_xdp_metadata_rx_hash(const struct xdp_md *ctx, __u32 *hash,
-				    enum xdp_rss_hash_type *rss_type) __ksym;
+				    enum xdp_rss_hash_type *rss_type) __ksym __weak;
 
 static __always_inline void cs_count_hw(int fallback)
 {

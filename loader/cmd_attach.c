@@ -20,6 +20,7 @@
 #include "cpusteer.h"
 #include "cpusteer.skel.h"
 #include "iface.h"
+#include "kfeatures.h"
 #include "irq.h"
 #include "log.h"
 #include "netdev.h"
@@ -190,6 +191,8 @@ static int check_hw_hash(const struct attach_args *a)
 		cs_err("--hash hw needs --xdp-mode native: the NIC's hash reaches only native XDP programs (use a software --hash mode with --xdp-mode skb)");
 		return -EINVAL;
 	}
+	if (cs_features_require(CS_NEED_HW, "--hash hw (use a software --hash mode such as l4-sym)"))
+		return -EINVAL;
 	has = cs_netdev_has_rx_hash(a->ifindex);
 	if (has == 0) {
 		cs_err("--hash hw: %s gives XDP programs no RX hash (its driver has no XDP RX-metadata hash); use a software --hash mode such as l4-sym",
@@ -675,7 +678,9 @@ int cmd_attach(int argc, char **argv)
 	err = attach_parse(argc, argv, &a);
 	if (err)
 		return err == 1 ? CS_EXIT_OK : CS_EXIT_USAGE;
-	if (cs_require_root() || state_open(&a))
+	if (cs_require_root() ||
+	    cs_features_require(CS_NEED_STEER, "steering with cpusteer") ||
+	    state_open(&a))
 		return CS_EXIT_FAIL;
 	if (a.automatic) {
 		err = attach_auto(&a);

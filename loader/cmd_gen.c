@@ -19,6 +19,7 @@
 
 #include "commands.h"
 #include "iface.h"
+#include "kfeatures.h"
 #include "gen.h"
 #include "log.h"
 
@@ -635,7 +636,10 @@ int cmd_gen(int argc, char **argv)
 	if (a.pcap) {
 		err = cs_gen_write_pcap(&a.cfg, a.pcap, &r);
 	} else {
-		if (cs_require_root() || check_up(&a))
+		if (cs_require_root() ||
+		    cs_features_require(CS_NEED_GEN,
+					"gen through an interface (gen --pcap works)") ||
+		    check_up(&a))
 			return CS_EXIT_FAIL;
 		err = cs_gen_live(&a.cfg, a.ifindex, &r);
 	}

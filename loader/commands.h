@@ -13,6 +13,7 @@ int cmd_classify(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_features(int argc, char **argv);
 
 extern const struct cs_command cs_cmd_attach;
 extern const struct cs_command cs_cmd_detach;
@@ -22,6 +23,7 @@ extern const struct cs_command cs_cmd_classify;
 extern const struct cs_command cs_cmd_bench;
 extern const struct cs_command cs_cmd_gen;
 extern const struct cs_command cs_cmd_plan;
+extern const struct cs_command cs_cmd_features;
 
 /* Commands that touch BPF need root: say so before the kernel does. */
 int cs_require_root(void);

@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -29,7 +30,14 @@
 
 #define TEST_KEY0	0x0123456789abcdefULL
 #define TEST_KEY1	0xfedcba9876543211ULL
-#define SPREAD_FLOWS	256
+/* Flows per target CPU in check_spread: chi-square wants 5 or more
+ * expected in every cell; 64 leaves the test some power.
+ */
+#define SPREAD_PER_TARGET	64
+/* The standard normal quantile at 1 - 1e-4: the spread test's false-alarm
+ * rate per key.
+ */
+#define SPREAD_Z	3.719
 #define LIVE_FRAMES	1000
 
 struct pcase {
@@ -425,29 +433,60 @@ static bool check_no_target(struct cpusteer_bpf *skel)
 }
 
 /* 256 flows differing in one port spread over every target. */
+/*
+ * The chi-square quantile of @dof degrees of freedom at the normal
+ * quantile @z, by Wilson and Hilferty (1931): accurate to about 1% from 3
+ * degrees of freedom up, and conservative (too high) below.
+ */
+static double chi2_quantile(double dof, double z)
+{
+	double a = 2.0 / (9.0 * dof), c = 1.0 - a + z * sqrt(a);
+
+	return dof * c * c * c;
+}
+
+/*
+ * SPREAD_PER_TARGET flows per target CPU, each its own 5-tuple, against
+ * what a uniform hash gives: target t owns b_t of the B buckets (round
+ * robin), so it expects e_t = N b_t / B of the N flows, and
+ * X^2 = sum (c_t - e_t)^2 / e_t is chi-square with T - 1 degrees of
+ * freedom. The bound is its 1 - 1e-4 quantile (SPREAD_Z): a hash as good
+ * as a random function fails it for one key in 10,000. The key is fixed,
+ * so the verdict for a given number of CPUs is the same on every run.
+ */
 static bool check_spread(struct cpusteer_bpf *skel)
 {
-	unsigned int per_cpu[CS_MAX_CPUS] = {}, i, lo = SPREAD_FLOWS, hi = 0;
+	unsigned int *count = calloc(CS_MAX_CPUS, sizeof(*count));
+	unsigned int n = SPREAD_PER_TARGET * targets.n, b, i, t;
+	double x2 = 0, bound, e;
 	struct cs_frame_spec s;
 	struct result r;
 	__u8 buf[128];
+	bool ok = true;
 
+	if (!count)
+		return false;
 	cs_frame_spec_init(&s);
-	for (i = 0; i < SPREAD_FLOWS; i++) {
-		s.sport = 30000 + i;
-		if (run(skel, buf, cs_frame_build(&s, buf, sizeof(buf)), &r) ||
-		    r.cpu >= CS_MAX_CPUS)
-			return false;
-		per_cpu[r.cpu]++;
+	for (i = 0; i < n && ok; i++) {
+		s.sport = 1024 + i % 60000;
+		s.src[3] = 1 + i / 60000;
+		ok = !run(skel, buf, cs_frame_build(&s, buf, sizeof(buf)), &r) &&
+		     r.cpu < CS_MAX_CPUS;
+		if (ok)
+			count[r.cpu]++;
 	}
-	for (i = 0; i < targets.n; i++) {
-		lo = per_cpu[targets.cpu[i]] < lo ? per_cpu[targets.cpu[i]] : lo;
-		hi = per_cpu[targets.cpu[i]] > hi ? per_cpu[targets.cpu[i]] : hi;
+	for (t = 0; t < targets.n && ok; t++) {
+		for (b = t, e = 0; b < CS_DEFAULT_BUCKETS; b += targets.n)
+			e += (double)n / CS_DEFAULT_BUCKETS;
+		x2 += (count[targets.cpu[t]] - e) * (count[targets.cpu[t]] - e) / e;
 	}
-	ktap_print_msg("%u flows over %u CPUs: %u to %u per CPU", SPREAD_FLOWS,
-		       targets.n, lo, hi);
-	/* Binomial spread: 3 sigma around the mean is ample. */
-	return targets.n == 1 || lo * 2 > hi;
+	free(count);
+	if (!ok || targets.n == 1)
+		return ok;
+	bound = chi2_quantile(targets.n - 1, SPREAD_Z);
+	ktap_print_msg("%u flows over %u CPUs: chi-square %.1f, bound %.1f (%u degrees of freedom, false alarm 1e-4)",
+		       n, targets.n, x2, bound, targets.n - 1);
+	return x2 <= bound;
 }
 
 /*
@@ -673,6 +712,7 @@ static bool check_inner_spread(struct cpusteer_bpf *skel,
 			return false;
 		used += !seen[r.cpu]++;
 	}
+	/* All 64 on one of T targets: T^-63 for a uniform hash, < 1e-18. */
 	return targets.n == 1 || used > 1;
 }
 
@@ -946,6 +986,9 @@ int main(void)
 		ktap_exit_skip("kernel has no BPF_MAP_TYPE_CPUMAP");
 	if (cs_cpulist_read(CS_ONLINE_PATH, &targets))
 		ktap_exit_skip("cannot read the online CPUs");
+	/* One bucket per target at least: the first CS_DEFAULT_BUCKETS. */
+	if (targets.n > CS_DEFAULT_BUCKETS)
+		targets.n = CS_DEFAULT_BUCKETS;
 
 	ktap_print_header();
 	ktap_set_plan(NCASES + NECASES + 22);
