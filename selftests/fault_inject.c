@@ -8,7 +8,8 @@
  * Each named function fails with CS_FAULT_ERRNO (a number, default EPERM)
  * the way libbpf reports errors, when cpusteer calls it; calls that libbpf
  * makes itself (it updates maps while loading) and every other call go
- * through.
+ * through. With CS_FAULT_MAP=NAME, the map calls fail only on the map of
+ * that name (cpusteer probes the kernel with maps of its own first).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/types.h>
+#include <bpf/bpf.h>
 
 struct bpf_map;
 
@@ -64,11 +66,24 @@ int bpf_map__set_max_entries(struct bpf_map *map, __u32 max)
 	       REAL(bpf_map__set_max_entries)(map, max);
 }
 
+/* Is @fd the map CS_FAULT_MAP names (or is no map named)? */
+static bool map_chosen(int fd)
+{
+	const char *want = getenv("CS_FAULT_MAP");
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (!want)
+		return true;
+	return !REAL(bpf_obj_get_info_by_fd)(fd, &info, &len) &&
+	       !strcmp(info.name, want);
+}
+
 int bpf_map_lookup_elem(int fd, const void *key, void *value)
 {
 	int err;
 
-	return fault(__func__, &err) ? -err :
+	return fault(__func__, &err) && map_chosen(fd) ? -err :
 	       REAL(bpf_map_lookup_elem)(fd, key, value);
 }
 
@@ -77,6 +92,6 @@ int bpf_map_update_elem(int fd, const void *key, const void *value,
 {
 	int err;
 
-	return fault(__func__, &err) ? -err :
+	return fault(__func__, &err) && map_chosen(fd) ? -err :
 	       REAL(bpf_map_update_elem)(fd, key, value, flags);
 }

@@ -82,6 +82,7 @@ cs_fault()
 	shift
 	timeout -k 2 "$CMD_TIMEOUT" nsenter --net="/run/netns/$NS_B" \
 		env LD_PRELOAD="$CS_FAULT_LIB" CS_FAULT="$funcs" \
+		${CS_FAULT_MAP:+CS_FAULT_MAP="$CS_FAULT_MAP"} \
 		"$CPUSTEER" "$@" > "$cs_out" 2> "$cs_err"
 	cs_rc=$?
 }
@@ -687,7 +688,7 @@ fault_tests()
 	result "attach: a failed map sizing is an error and leaves nothing" \
 		"$(expect "$EXIT_FAIL" "cannot size the cpumap before loading")$(leftovers "$VETH_B")"
 	last_cmd="attach $VETH_B --cpus 0 (bpf_map_update_elem fails)"
-	cs_fault bpf_map_update_elem attach "$VETH_B" --cpus 0
+	CS_FAULT_MAP=cs_table cs_fault bpf_map_update_elem attach "$VETH_B" --cpus 0
 	result "attach: a failed table write rolls everything back" \
 		"$(expect "$EXIT_FAIL" "cannot (write bucket|create the cpumap entry)")$(leftovers "$VETH_B")"
 }
