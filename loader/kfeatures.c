@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -143,6 +145,37 @@ bool cs_feature_has(enum cs_feature f)
 	if (!known[f])
 		known[f] = probe(f) ? 1 : -1;
 	return known[f] > 0;
+}
+
+/* "6.18.44-fc" -> 6, 18: the first two numbers of a release. */
+static void release_of(const char *s, unsigned int *major, unsigned int *minor)
+{
+	*major = *minor = 0;
+	sscanf(s, "%u.%u", major, minor);
+}
+
+bool cs_kernel_at_least(const char *since)
+{
+	unsigned int a, b, x, y;
+	struct utsname u;
+
+	if (uname(&u))
+		return true;	/* cannot tell: expect everything */
+	release_of(u.release, &a, &b);
+	release_of(since, &x, &y);
+	return a > x || (a == x && b >= y);
+}
+
+bool cs_feature_missing_is_documented(enum cs_feature f, char *why,
+				      size_t len)
+{
+	bool older = !cs_kernel_at_least(cs_features[f].since);
+
+	snprintf(why, len, "this kernel lacks %s (%s, Linux %s)%s",
+		 cs_features[f].what, cs_features[f].name,
+		 cs_features[f].since,
+		 older ? "" : ", which a kernel of this release should have");
+	return older;
 }
 
 int cs_features_require(unsigned int need, const char *what)

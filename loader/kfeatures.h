@@ -71,6 +71,15 @@ extern const struct cs_feature_desc cs_features[CS_FEAT_MAX];
 
 /* Probe one feature (once; the answer is kept): 1 yes, 0 no. */
 bool cs_feature_has(enum cs_feature f);
+/* Is the running kernel's release at least @since ("5.9", "6.3")? */
+bool cs_kernel_at_least(const char *since);
+/*
+ * What a test should do about a missing feature: a kernel older than the
+ * release that brought it lacks it as documented (skip, naming it); a
+ * newer one should have it (fail). Writes the reason into @why.
+ */
+bool cs_feature_missing_is_documented(enum cs_feature f, char *why,
+				      size_t len);
 /*
  * Every feature @need needs must be there; otherwise say which are missing
  * (name, what, Linux release) and that @what cannot work here, and return

@@ -136,6 +136,18 @@ void ktap_exit_skip(const char *fmt, ...)
 	exit(KSFT_SKIP);
 }
 
+/* Stop the whole program as failed ("Bail out!" in TAP), with a reason. */
+static inline __ktap_printf(1, 2) __attribute__((noreturn))
+void ktap_exit_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ktap_vline("Bail out! ", fmt, ap, "");
+	va_end(ap);
+	exit(KSFT_FAIL);
+}
+
 /* A plan/result mismatch means a test path returned early: that's a bug. */
 static inline __attribute__((noreturn)) void ktap_finished(void)
 {

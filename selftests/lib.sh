@@ -136,12 +136,70 @@ require_root()
 	[[ $EUID -eq 0 ]] || ktap_exit_skip "must be run as root"
 }
 
-# tp_btf programs and CO-RE skeletons need the kernel's own BTF.
-require_btf()
+# Stop the whole test as failed, with a reason (TAP's "Bail out!").
+ktap_exit_fail()
 {
-	[[ -r /sys/kernel/btf/vmlinux ]] ||
-		ktap_exit_skip "kernel has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)"
+	echo "Bail out! $*"
+	exit 1
 }
+
+# version_ge A B: release A is B or later ("6.18.44-fc" >= "5.9").
+version_ge()
+{
+	local a b x y
+
+	IFS=. read -r a b _ <<< "${1%%-*}"
+	IFS=. read -r x y _ <<< "$2"
+	(( a > x || (a == x && ${b:-0} >= ${y:-0}) ))
+}
+
+# require_feature NAME...: this kernel must have these features, as
+# "cpusteer features --json" names them. A kernel older than the release
+# that brought one lacks it as the README says: skip, naming it. A kernel
+# that should have one and does not fails the test: the suite must not
+# hide a missing feature behind a skip.
+require_feature()
+{
+	local json name since what avail
+
+	json=$("$CPUSTEER" features --json 2> /dev/null)
+	[[ -n $json ]] || ktap_exit_fail "'cpusteer features --json' printed nothing"
+	for name in "$@"; do
+		read -r avail since what < <(jq -r --arg n "$name" \
+			'.features[] | select(.name == $n) |
+			 "\(.available) \(.since) \(.what)"' <<< "$json")
+		[[ -n ${avail:-} ]] || ktap_exit_fail "no feature named $name"
+		[[ $avail == true ]] && continue
+		version_ge "$(uname -r)" "$since" &&
+			ktap_exit_fail "this kernel lacks $name ($what), which Linux $since and later have"
+		ktap_exit_skip "this kernel lacks $name ($what; Linux $since)"
+	done
+}
+
+# feature_check FEATURE DESC CMD...: ktap_check DESC CMD... where the kernel
+# has FEATURE; else a skip naming it (a kernel older than its release) or
+# a failure (a kernel that should have it).
+feature_check()
+{
+	local name=$1 desc=$2 since what avail
+
+	shift 2
+	read -r avail since what < <("$CPUSTEER" features --json 2> /dev/null |
+		jq -r --arg n "$name" '.features[] | select(.name == $n) |
+		"\(.available) \(.since) \(.what)"')
+	if [[ ${avail:-} == true ]]; then
+		ktap_check "$desc" "$@"
+	elif [[ -n ${since:-} ]] && ! version_ge "$(uname -r)" "$since"; then
+		ktap_skip "$desc" "this kernel lacks $name ($what; Linux $since)"
+	else
+		ktap_not_ok "$desc" "this kernel lacks $name, which Linux ${since:-?} and later have"
+	fi
+}
+
+# What steering needs (README: Linux 5.9, with BTF).
+STEER_FEATURES=(btf cpumap_prog xdp_link tp_cpumap_enqueue tp_redirect_err)
+# What gen through an interface needs besides (Linux 5.18).
+GEN_FEATURES=(live_frames tp_devmap_xmit tp_redirect_err)
 
 # wait_for FILE TEXT: until FILE says TEXT (a receiver's "listening"), at
 # most 5 s; returns non-zero if it never did.
@@ -154,15 +212,6 @@ wait_for()
 		sleep 0.1
 	done
 	return 1
-}
-
-# require_cpumap: skip where the kernel has no BPF_MAP_TYPE_CPUMAP.
-require_cpumap()
-{
-	require_cmd bpftool
-	bpftool feature probe kernel 2> /dev/null |
-		grep -q "map_type cpumap is available" ||
-		ktap_exit_skip "kernel has no BPF_MAP_TYPE_CPUMAP (CONFIG_BPF_SYSCALL, 4.15+)"
 }
 
 require_cmd()

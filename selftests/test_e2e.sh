@@ -16,10 +16,9 @@ PACKETS=200
 TIMEOUT=20		# seconds, per receiver
 
 require_root
-require_btf
-require_cpumap
 require_cmd ip ethtool nsenter jq timeout
 [[ -x $CPUSTEER ]] || ktap_exit_skip "no cpusteer binary at $CPUSTEER (run make)"
+require_feature "${STEER_FEATURES[@]}" "${GEN_FEATURES[@]}"
 [[ -x $UDP_FLOWS ]] || ktap_exit_skip "no udp_flows at $UDP_FLOWS (run make -C selftests)"
 bpffs_mounted || ktap_exit_skip "cannot mount bpffs on /sys/fs/bpf"
 
@@ -246,7 +245,9 @@ hw_hash()
 		return 1
 	}
 }
-ktap_check "hash hw: socket traffic steered by the veth's hash, XDP frames by the fallback" hw_hash
+feature_check xdp_rx_hash \
+	"hash hw: socket traffic steered by the veth's hash, XDP frames by the fallback" \
+	hw_hash
 
 # lo has no native XDP: the attach fails after maps were pinned, and must
 # take all of it back.

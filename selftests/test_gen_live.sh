@@ -37,9 +37,9 @@ SETTLE_TRIES=25
 REF_SECONDS=60		# ref_attach detaches by itself after this, at worst
 
 require_root
-require_btf
 require_cmd ip ethtool nsenter jq timeout cmp
 [[ -x $CPUSTEER ]] || ktap_exit_skip "no cpusteer binary at $CPUSTEER (run make)"
+require_feature "${GEN_FEATURES[@]}"
 
 tmp=""
 ref_pid=""

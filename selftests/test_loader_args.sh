@@ -230,8 +230,7 @@ ktap_header
 [[ -x $CPUSTEER ]] ||
 	ktap_exit_skip "cpusteer binary not found at $CPUSTEER (run make)"
 require_root
-require_btf
-require_cpumap
+require_feature "${STEER_FEATURES[@]}"
 require_cmd ip nsenter timeout grep sed jq bpftool env
 bpffs_mounted || ktap_exit_skip "bpffs is not mounted on /sys/fs/bpf and mounting it failed"
 

@@ -193,8 +193,7 @@ ktap_check "a CPU list outside the topology is refused" \
 # attach --auto on a real veth, against a recorded machine whose NIC is
 # that veth: the fake interrupts and RPS masks are what it changes.
 bpffs_mounted || ktap_exit_skip "cannot mount bpffs"
-require_btf
-require_cpumap
+require_feature "${STEER_FEATURES[@]}"
 netns_setup plan > /dev/null || ktap_exit_skip "cannot build the veth testbed"
 sed "s/name=\"eth0\"/name=\"$VETH_B\"/" "$PLAN/vm.xml" > "$TMP/vm.xml"
 mk_sysroot "$TMP/live" "$VETH_B" virtio 1 10000 37 0000:00:03.0

@@ -27,8 +27,7 @@ SLOW_MKDIR_US=700000
 ktap_header
 [[ -x $CPUSTEER ]] || ktap_exit_skip "no cpusteer binary at $CPUSTEER (run make)"
 require_root
-require_btf
-require_cpumap
+require_feature "${STEER_FEATURES[@]}"
 require_cmd ip nsenter unshare flock strace jq timeout bpftool
 bpffs_mounted || ktap_exit_skip "cannot mount bpffs on /sys/fs/bpf"
 
