@@ -49,11 +49,12 @@ static __always_inline void cs_record_set(__u32 reason, __u32 bucket,
 static __always_inline int cs_fallback(__u32 reason)
 {
 	struct cs_stats *st = cs_stats_get();
+	long r = CS_IN_BOUNDS(reason, CS_REASON_MAX);
 	__u32 cpu = cs_params.fallback_cpu;
 	int act = XDP_PASS;
 
-	if (st && reason < CS_REASON_MAX)
-		st->reason[reason]++;
+	if (st && r >= 0)
+		st->reason[r]++;
 	if (cpu != CS_FALLBACK_PASS)
 		act = bpf_redirect_map(&cs_cpu_map, cpu, XDP_PASS);
 	if (cs_params.record)
@@ -251,6 +252,7 @@ int BPF_PROG(cs_trace_enqueue, int map_id, unsigned int processed,
 	     unsigned int drops, int to_cpu)
 {
 	struct cs_stats *st;
+	long cpu;
 
 	if (map_id != cs_cpumap_id || !drops)
 		return 0;
@@ -258,8 +260,9 @@ int BPF_PROG(cs_trace_enqueue, int map_id, unsigned int processed,
 	if (!st)
 		return 0;
 	st->reason[CS_REASON_CPUMAP_DROP] += drops;
-	if (to_cpu >= 0 && to_cpu < CS_MAX_CPUS)
-		st->enqueue_drops[to_cpu] += drops;
+	cpu = CS_IN_BOUNDS((__u32)to_cpu, CS_MAX_CPUS);	/* -1 stays out */
+	if (cpu >= 0)
+		st->enqueue_drops[cpu] += drops;
 	return 0;
 }
 

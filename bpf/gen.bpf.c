@@ -12,6 +12,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "cs_gen.h"
+#include "lib/bounds.h"
 
 const volatile struct cs_gen_params gen_params;
 
@@ -152,9 +153,10 @@ static __always_inline void gen_refuse(int err, __u64 n)
 {
 	__u32 slot = err < 0 && -err < CS_GEN_ERRNO_MAX ? -err :
 		     err ? CS_GEN_ERRNO_MAX : 0;
+	long i = CS_IN_BOUNDS(slot, CS_GEN_REFUSED_SLOTS);
 
-	if (slot < CS_GEN_REFUSED_SLOTS)	/* for the verifier */
-		__sync_fetch_and_add(&gen_refused[slot], n);
+	if (i >= 0)
+		__sync_fetch_and_add(&gen_refused[i], n);
 }
 
 /* A bulk queue flushed to the device: its driver took @sent frames and

@@ -371,6 +371,24 @@ static unsigned int link_flags(const char *ifname)
 	return flags;
 }
 
+/* Has @ifname carrier (a veth: is its peer up)? ETHTOOL_GLINK, since the
+ * SIOCGIFFLAGS flags stop short of IFF_LOWER_UP.
+ */
+static bool has_carrier(const char *ifname)
+{
+	struct ethtool_value ev = { .cmd = ETHTOOL_GLINK };
+	struct ifreq ifr = { .ifr_data = (void *)&ev };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool up = false;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd >= 0 && !ioctl(fd, SIOCETHTOOL, &ifr))
+		up = ev.data;
+	if (fd >= 0)
+		close(fd);
+	return up;
+}
+
 /* Where a refusal count lives besides the errnos (include/cs_gen.h). */
 enum {
 	REFUSED_DROPPED = 0,			/* no errno given */
@@ -417,7 +435,9 @@ static const char *cause_name(int slot)
  * device whose xdp_features lack NDO_XMIT (lo; a veth whose peer has
  * neither a native XDP program nor GRO on: generic XDP on the peer does
  * not count), xdp_ok_fwd_dev() with ENETDOWN or EMSGSIZE; veth_xdp_xmit()
- * refuses a whole burst with ENXIO when its peer is down, and drops frames
+ * refuses a whole burst with ENXIO when its peer is down (and, on 6.1,
+ * where xdp_features do not exist yet, when the peer has neither native
+ * XDP nor GRO), and drops frames
  * without an errno that exceed the peer's MTU. From the source, not seen
  * here: EINVAL when no device has the ifindex any more, and veth's drops
  * when the peer's ring is full.
@@ -440,9 +460,17 @@ static void cause_why(int slot, const struct gen_args *a, bool veth,
 				 dev);
 		return;
 	case ENXIO:
-		if (veth)
+		/* veth_xdp_xmit(): the peer's queue has no NAPI. From 6.3 a
+		 * peer without XDP or GRO is refused earlier (EOPNOTSUPP, see
+		 * above); before, it lands here too. A veth has carrier
+		 * while its peer is up: that tells the two apart.
+		 */
+		if (veth && !has_carrier(dev))
 			snprintf(buf, len, "%s is a veth whose peer is down or gone (%s has no carrier): bring the peer up",
 				 dev, dev);
+		else if (veth)
+			snprintf(buf, len, "%s is a veth whose peer has no native XDP program and GRO off (generic XDP does not count): attach one in native mode (cpusteer does) or run 'ethtool -K PEER gro on' where the peer is",
+				 dev);
 		else
 			snprintf(buf, len, "%s's driver had nowhere to put them: %s",
 				 dev, strerror(slot));

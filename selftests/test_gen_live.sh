@@ -167,18 +167,23 @@ refused()
 ktap_header
 ktap_plan 25
 
-# The peer has no XDP program and GRO is off (netns_setup's default): the
-# veth does not offer ndo_xdp_xmit, and the redirect fails per frame.
+# The peer has no XDP program and GRO is off (netns_setup's default). From
+# Linux 6.3 the veth's xdp_features say it cannot transmit, and the
+# redirect fails per frame with EOPNOTSUPP; before, veth_xdp_xmit() finds
+# no NAPI on the peer and refuses each burst with ENXIO. Either way: every
+# frame refused, and why.
+NOXDP=ENXIO
+version_ge "$(uname -r)" 6.3 && NOXDP=EOPNOTSUPP
 peer_gro off
 rx0=$(settled rx_packets)
 gen "$VETH_A" --count $COUNT
-check "peer without XDP and GRO: exit 1, EOPNOTSUPP for every frame, explained" \
-	"$(refused "$VETH_A" EOPNOTSUPP "no native XDP program and GRO off")"
+check "peer without XDP and GRO: exit 1, $NOXDP for every frame, explained" \
+	"$(refused "$VETH_A" $NOXDP "no native XDP program and GRO off")"
 gen "$VETH_A" --count $COUNT --json
 check "peer without XDP and GRO: --json says accepted 0 and why" \
 	"$(want_rc $EXIT_FAIL)$(want_json ".sent == $COUNT and .accepted == 0 and
-		.refused == $COUNT and .refusals == {EOPNOTSUPP: $COUNT} and
-		(.causes.EOPNOTSUPP | test(\"GRO\")) and (.error | test(\"accepted 0 of\"))")"
+		.refused == $COUNT and .refusals == {$NOXDP: $COUNT} and
+		(.causes.$NOXDP | test(\"GRO\")) and (.error | test(\"accepted 0 of\"))")"
 rx1=$(settled rx_packets)
 check "peer without XDP and GRO: the peer received nothing" \
 	"$( ((rx1 == rx0)) || echo "rx_packets moved by $((rx1 - rx0))")"
@@ -279,9 +284,12 @@ both()
 		"$CPUSTEER" gen "$VETH_B" --count $BOTH --json \
 		> "$tmp/b.json" 2> /dev/null
 	wait $a_pid
-	jq -e ".accepted == $BOTH and .refused == 0" "$tmp/a.json" > /dev/null ||
+	# $VETH_A's peer may fall behind (a slow machine): its ring then
+	# drops some, which is still $VETH_A's own accounting.
+	jq -e ".accepted > 0 and .accepted + .refused == $BOTH and
+	       (.refusals | keys - [\"dropped\"]) == []" "$tmp/a.json" > /dev/null ||
 		printf '%s: %s; ' "$VETH_A" "$(cat "$tmp/a.json")"
-	jq -e ".accepted == 0 and .refusals == {EOPNOTSUPP: $BOTH}" \
+	jq -e ".accepted == 0 and .refusals == {$NOXDP: $BOTH}" \
 		"$tmp/b.json" > /dev/null ||
 		printf '%s: %s; ' "$VETH_B" "$(cat "$tmp/b.json")"
 }

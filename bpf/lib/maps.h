@@ -10,6 +10,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "cpusteer.h"
+#include "lib/bounds.h"
 
 /* Key: target CPU. Value: ring size and optional stage-2 program. */
 struct {
