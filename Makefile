@@ -4,6 +4,8 @@
 # make check      install what is missing, build, run the selftests (root)
 # make demo       install what is missing, run cpusteer on a veth testbed
 # make bench      side-by-side benchmarks into BENCHMARKS.md (not in check)
+# make vmtest     the selftests in a TCG VM on Debian's 6.1 kernel (root;
+#                 VMTEST_ARGS='--cpus 16 --numa 2', see scripts/vmtest -h)
 # make install    honours PREFIX and DESTDIR
 # V=1 shows the full commands.
 
@@ -42,7 +44,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all check demo bench install clean deps
+.PHONY: all check demo bench install clean deps vmtest vmtest-deps
 .SECONDARY:
 all: $(OUTPUT)/cpusteer $(OUTPUT)/libcpusteer.a
 
@@ -87,6 +89,15 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory -C selftests all
 	$(Q)scripts/bench
+
+vmtest-deps:
+	$(Q)scripts/install-deps.sh --vm
+
+# The guest's root is the host's, read-only: build everything here first.
+vmtest: vmtest-deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory -C selftests all
+	$(Q)scripts/vmtest $(VMTEST_ARGS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8

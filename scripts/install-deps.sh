@@ -6,6 +6,10 @@
 # Idempotent and quiet: when everything is present it prints nothing and
 # exits 0, so `make demo`, `make check` and CI can call it every time and
 # only pay for apt when something is really missing.
+#
+# --vm also installs what scripts/vmtest needs (make vmtest asks for it):
+# qemu, a static busybox and a Debian 6.1 kernel. Only when asked: they are
+# large, and make check and demo run on the host's own kernel.
 
 set -u
 
@@ -24,9 +28,27 @@ PACKAGES=(
 	iproute2 ethtool jq strace util-linux make gcc pkg-config gnuplot-nox
 )
 
+# scripts/vmtest: qemu-system-x86_64, a busybox that runs in an initramfs
+# with no libraries, and kmod (modprobe in the guest; Debian has it, a
+# container image may not). The kernel is added by add_vm_kernel.
+VM_PACKAGES=(qemu-system-x86 busybox-static kmod)
+
+# The guest kernel: Debian 12's own 6.1, with BTF and veth, 9p and
+# virtio-net as modules. Its package name carries an ABI number that
+# changes with every point release, so pick the newest the lists offer.
+VM_KERNEL_GLOB='/boot/vmlinuz-6.1.0-*-amd64'
+VM_KERNEL_RE='^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$'
+
 # Older Debian releases have no clang-19; their default clang still
 # targets BPF, so fall back to the unversioned toolchain there.
 CLANG_FALLBACK=(clang llvm)
+
+usage()
+{
+	echo "usage: $PROG [--vm]" >&2
+	echo "  --vm  also install what scripts/vmtest needs (qemu, busybox-static, a 6.1 kernel)" >&2
+	exit 2
+}
 
 die()
 {
@@ -77,16 +99,72 @@ apply_clang_fallback()
 	find_missing
 }
 
+# A 6.1 kernel with its modules is there (from any linux-image-6.1.0-N-amd64
+# package, signed or not): vmtest's default guest.
+has_vm_kernel()
+{
+	local img
+
+	for img in $VM_KERNEL_GLOB; do
+		[[ -r $img && -r /lib/modules/${img#/boot/vmlinuz-}/modules.dep ]] &&
+			return 0
+	done
+	return 1
+}
+
+# vm_kernel_package: the newest linux-image-6.1.0-N-amd64-unsigned that has
+# an install candidate in the package lists, if any.
+vm_kernel_package()
+{
+	local pkg newest=""
+
+	for pkg in $(apt-cache search --names-only "$VM_KERNEL_RE" 2> /dev/null |
+		     cut -d ' ' -f 1 | sort -V); do
+		has_candidate "$pkg" && newest=$pkg
+	done
+	[[ -n $newest ]] && echo "$newest"
+}
+
+# Adds the kernel to $missing; the lists may not be there yet the first
+# time (before apt-get update), so only the second try must succeed.
+add_vm_kernel()
+{
+	local pkg kept=()
+
+	for pkg in "${missing[@]}"; do
+		[[ $pkg == linux-image-6.1.0-* ]] || kept+=("$pkg")
+	done
+	missing=("${kept[@]}")
+	pkg=$(vm_kernel_package) || return 1
+	missing+=("$pkg")
+}
+
 main()
 {
+	want_vm=0
+	case ${1:-} in
+	"")	;;
+	--vm)	want_vm=1
+		PACKAGES+=("${VM_PACKAGES[@]}") ;;
+	*)	usage ;;
+	esac
+	[[ $# -le 1 ]] || usage
+
 	command -v dpkg-query > /dev/null ||
 		die "dpkg-query not found: this script is for Debian and derivatives"
 
 	find_missing
 	apply_clang_fallback
-	[[ ${#missing[@]} -eq 0 ]] && exit 0
+	need_kernel=0
+	if [[ $want_vm == 1 ]] && ! has_vm_kernel; then
+		need_kernel=1
+		add_vm_kernel
+	fi
+	[[ ${#missing[@]} -eq 0 && $need_kernel == 0 ]] && exit 0
 
 	if [[ $EUID -ne 0 ]]; then
+		[[ $need_kernel == 0 || " ${missing[*]} " == *" linux-image-"* ]] ||
+			missing+=("linux-image-6.1.0-N-amd64-unsigned")
 		die "missing packages: ${missing[*]}
 run as root:  apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
 	fi
@@ -94,8 +172,13 @@ run as root:  apt-get update && apt-get install -y --no-install-recommends ${mis
 	echo "$PROG: installing ${missing[*]}" >&2
 	apt-get update || die "apt-get update failed; check network and /etc/apt/sources.list*"
 
-	# The fresh lists may show clang-19 is not there after all.
+	# The fresh lists may show clang-19 is not there after all, and
+	# which 6.1 kernel is the newest.
 	apply_clang_fallback
+	if [[ $need_kernel == 1 ]]; then
+		add_vm_kernel ||
+			die "no linux-image-6.1.0-N-amd64-unsigned in the package lists: scripts/vmtest needs a Debian 12 kernel (or a bzImage: vmtest --kernel PATH)"
+	fi
 	[[ ${#missing[@]} -eq 0 ]] && exit 0
 
 	DEBIAN_FRONTEND=noninteractive apt-get install -y \
@@ -103,6 +186,7 @@ run as root:  apt-get update && apt-get install -y --no-install-recommends ${mis
 		die "apt-get install failed for: ${missing[*]}"
 
 	find_missing
+	[[ $want_vm == 0 ]] || has_vm_kernel || missing+=("a $VM_KERNEL_GLOB")
 	[[ ${#missing[@]} -eq 0 ]] ||
 		die "still missing after install: ${missing[*]}"
 }
