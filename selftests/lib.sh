@@ -266,6 +266,18 @@ has_pins()
 	dir=$(pin_dir "$1" "$2") && [[ -e $dir ]]
 }
 
+# rps_mask NS DEV: DEV's rx-0 RPS mask in namespace NS, as a number (the
+# kernel pads it with zeros and commas to the number of CPUs).
+rps_mask()
+{
+	local v
+
+	v=$(ip netns exec "$1" cat "/sys/class/net/$2/queues/rx-0/rps_cpus") ||
+		return 1
+	v=${v//,/}
+	echo $((16#$v))
+}
+
 # --- Two-namespace veth testbed ------------------------------------------
 
 _netns_created=()

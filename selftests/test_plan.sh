@@ -241,7 +241,6 @@ ktap_check "after detach: no XDP program and no pins" detached
 # namespace's interface of the same name. Here /sys belongs to NS_A, which
 # has an interface named like VETH_B: --auto must read and write NS_B's
 # own interface, and never touch NS_A's.
-rps() { ip netns exec "$1" cat "/sys/class/net/$VETH_B/queues/rx-0/rps_cpus"; }
 set_rps() { ip netns exec "$1" sh -c "echo $2 > /sys/class/net/$VETH_B/queues/rx-0/rps_cpus"; }
 ip -n "$NS_A" link add "$VETH_B" type veth peer name "y$$" &&
 	set_rps "$NS_A" 1 && set_rps "$NS_B" 2 ||
@@ -254,15 +253,20 @@ hostile_sys()
 }
 ktap_check "--auto under a /sys of another namespace reads its own interface" \
 	bash -c "$(declare -f hostile_sys); hostile_sys |
-		 grep -q 'queues/rx-0/rps_cpus (now 2)'"
-ktap_check "--auto turns RPS off on its own interface only" \
-	bash -c "nsenter --net=/run/netns/$NS_B $CPUSTEER attach $VETH_B --auto > /dev/null &&
-		 [[ \$(ip netns exec $NS_B cat /sys/class/net/$VETH_B/queues/rx-0/rps_cpus) == 0 &&
-		    \$(ip netns exec $NS_A cat /sys/class/net/$VETH_B/queues/rx-0/rps_cpus) == 1 ]]"
-ktap_check "detach puts its RPS mask back, the other namespace's untouched" \
-	bash -c "nsenter --net=/run/netns/$NS_B $CPUSTEER detach $VETH_B > /dev/null &&
-		 [[ \$(ip netns exec $NS_B cat /sys/class/net/$VETH_B/queues/rx-0/rps_cpus) == 2 &&
-		    \$(ip netns exec $NS_A cat /sys/class/net/$VETH_B/queues/rx-0/rps_cpus) == 1 ]]"
+		 grep -Eq 'queues/rx-0/rps_cpus \(now [0,]*2\)'"
+masks_are() { [[ $(rps_mask "$NS_B" "$VETH_B") == "$1" && $(rps_mask "$NS_A" "$VETH_B") == "$2" ]]; }
+rps_off_here()
+{
+	nsenter --net="/run/netns/$NS_B" "$CPUSTEER" attach "$VETH_B" --auto > /dev/null &&
+		masks_are 0 1
+}
+rps_back_here()
+{
+	nsenter --net="/run/netns/$NS_B" "$CPUSTEER" detach "$VETH_B" > /dev/null &&
+		masks_are 2 1
+}
+ktap_check "--auto turns RPS off on its own interface only" rps_off_here
+ktap_check "detach puts its RPS mask back, the other namespace's untouched" rps_back_here
 # A recorded tree whose RPS file is a link out of it, to a file of ours:
 # --auto must neither read nor write through it.
 mk_sysroot "$TMP/escape" "$VETH_B" virtio 1 10000 37 0000:00:03.0

@@ -211,7 +211,7 @@ ktap_check "stats stops, exit 1, when its attachment is detached" stats_detach
 
 # --- Detaches cut short, devices that move, namespaces that go ------------
 
-rps_b() { ip netns exec "$NS_B" cat "/sys/class/net/$VETH_B/queues/rx-0/rps_cpus"; }
+rps_b() { rps_mask "$NS_B" "$VETH_B"; }
 
 # What a detach killed after taking the link off leaves: the pins, a link
 # that steers nothing, and the values attach --auto changed.
@@ -326,7 +326,7 @@ reused_deleted()
 	refused 1 "csnw: cpusteer is not attached there" cs_b detach csnw ||
 		return 1
 	cs_b detach csdl > /dev/null 2>&1 || return 1
-	rps=$(ip netns exec "$NS_B" cat /sys/class/net/csnw/queues/rx-0/rps_cpus)
+	rps=$(rps_mask "$NS_B" csnw)
 	[[ $rps == 2 ]] || { echo "csnw's RPS mask is $rps, want its own 2"; return 1; }
 }
 ktap_check "a deleted device's ifindex given to a new one: not its attachment, nor its RPS" \
