@@ -21,6 +21,20 @@
 [[ -n ${_CPUSTEER_LIB_SH:-} ]] && return 0
 _CPUSTEER_LIB_SH=1
 
+# cs_find NAME: a program or object the tests use, beside this file (an
+# installed kselftest tree), in its build/ (the source tree's selftests), or
+# in the source tree's build/ (cpusteer, the BPF objects).
+cs_find()
+{
+	local dir p
+
+	dir=$(dirname "${BASH_SOURCE[0]}")
+	for p in "$dir/$1" "$dir/build/$1" "$dir/../build/$1"; do
+		[[ -e $p ]] && { echo "$p"; return 0; }
+	done
+	echo "$dir/../build/$1"		# where make puts it: said when missing
+}
+
 ksft_skip=4
 
 _ktap_num=0
@@ -237,12 +251,7 @@ bpffs_mounted()
 # the netns_id tool built beside this file (or installed with it).
 netns_id()
 {
-	local dir tool
-
-	dir=$(dirname "${BASH_SOURCE[0]}")
-	tool=$dir/build/netns_id
-	[[ -x $tool ]] || tool=$dir/netns_id
-	nsenter --net="/run/netns/$1" "$tool"
+	nsenter --net="/run/netns/$1" "$(cs_find netns_id)"
 }
 
 # pin_dir NS IFACE: where cpusteer pins IFACE of namespace NS (loader/pins.h:

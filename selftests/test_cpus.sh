@@ -19,7 +19,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-CPUSTEER=${CPUSTEER:-$(dirname "$0")/../build/cpusteer}
+export CPUSTEER=${CPUSTEER:-$(cs_find cpusteer)}
 
 FLOWS_PER_CPU=64	# chi-square wants >= 5 expected flows a target
 FRAMES_PER_FLOW=2

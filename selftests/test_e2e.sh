@@ -9,8 +9,8 @@
 
 . "$(dirname "$0")/lib.sh"
 
-CPUSTEER=${CPUSTEER:-$(dirname "$0")/../build/cpusteer}
-UDP_FLOWS=${UDP_FLOWS:-$(dirname "$0")/build/udp_flows}
+export CPUSTEER=${CPUSTEER:-$(cs_find cpusteer)}
+UDP_FLOWS=${UDP_FLOWS:-$(cs_find udp_flows)}
 FLOWS=32
 PACKETS=200
 TIMEOUT=20		# seconds, per receiver

@@ -21,8 +21,8 @@ set -u
 # shellcheck source=selftests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-CPUSTEER=${CPUSTEER:-$(dirname "$0")/../build/cpusteer}
-REF_ATTACH=${REF_ATTACH:-$(dirname "$0")/build/ref_attach}
+export CPUSTEER=${CPUSTEER:-$(cs_find cpusteer)}
+REF_ATTACH=${REF_ATTACH:-$(cs_find ref_attach)}
 
 EXIT_OK=0
 EXIT_FAIL=1

@@ -22,9 +22,9 @@ set -u
 # shellcheck source=selftests/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-CPUSTEER=${CPUSTEER:-$(dirname "$0")/../build/cpusteer}
-REF_OBJ=${REF_OBJ:-$(dirname "$0")/../build/ref_redirect.bpf.o}
-CS_FAULT_LIB=${CS_FAULT_LIB:-$(dirname "$0")/build/libcsfault.so}
+export CPUSTEER=${CPUSTEER:-$(cs_find cpusteer)}
+REF_OBJ=${REF_OBJ:-$(cs_find ref_redirect.bpf.o)}
+CS_FAULT_LIB=${CS_FAULT_LIB:-$(cs_find libcsfault.so)}
 
 CS_MAX_CPUS=512		# include/cpusteer.h: CPUs above it are refused
 

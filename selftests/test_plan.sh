@@ -10,7 +10,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-CPUSTEER=${CPUSTEER:-$(dirname "$0")/../build/cpusteer}
+export CPUSTEER=${CPUSTEER:-$(cs_find cpusteer)}
 PLAN=$(cd "$(dirname "$0")/plan" && pwd)
 
 require_root

@@ -14,7 +14,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
-CPUSTEER=${CPUSTEER:-$(dirname "$0")/../build/cpusteer}
+export CPUSTEER=${CPUSTEER:-$(cs_find cpusteer)}
 
 # A command here takes well under a second; this only stops a hung one.
 CMD_TIMEOUT=30
