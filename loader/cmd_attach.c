@@ -191,7 +191,8 @@ static int check_hw_hash(const struct attach_args *a)
 		cs_err("--hash hw needs --xdp-mode native: the NIC's hash reaches only native XDP programs (use a software --hash mode with --xdp-mode skb)");
 		return -EINVAL;
 	}
-	if (cs_features_require(CS_NEED_HW, "--hash hw (use a software --hash mode such as l4-sym)"))
+	if (cs_features_require(CS_NEED_HW, "--hash hw",
+				"use a software --hash mode such as l4-sym"))
 		return -EINVAL;
 	has = cs_netdev_has_rx_hash(a->ifindex);
 	if (has == 0) {
@@ -679,7 +680,7 @@ int cmd_attach(int argc, char **argv)
 	if (err)
 		return err == 1 ? CS_EXIT_OK : CS_EXIT_USAGE;
 	if (cs_require_root() ||
-	    cs_features_require(CS_NEED_STEER, "steering with cpusteer") ||
+	    cs_features_require(CS_NEED_STEER, "attach", NULL) ||
 	    state_open(&a))
 		return CS_EXIT_FAIL;
 	if (a.automatic) {

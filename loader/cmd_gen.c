@@ -665,8 +665,8 @@ int cmd_gen(int argc, char **argv)
 		err = cs_gen_write_pcap(&a.cfg, a.pcap, &r);
 	} else {
 		if (cs_require_root() ||
-		    cs_features_require(CS_NEED_GEN,
-					"gen through an interface (gen --pcap works)") ||
+		    cs_features_require(CS_NEED_GEN, "gen through an interface",
+					"gen --pcap FILE writes the same frames") ||
 		    check_up(&a))
 			return CS_EXIT_FAIL;
 		err = cs_gen_live(&a.cfg, a.ifindex, &r);

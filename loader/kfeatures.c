@@ -178,19 +178,23 @@ bool cs_feature_missing_is_documented(enum cs_feature f, char *why,
 	return older;
 }
 
-int cs_features_require(unsigned int need, const char *what)
+int cs_features_require(unsigned int need, const char *what,
+			const char *hint)
 {
 	int f, missing = 0;
 
 	for (f = 0; f < CS_FEAT_MAX; f++) {
 		if (!(cs_features[f].need & need) || cs_feature_has(f))
 			continue;
-		cs_err("this kernel lacks %s (%s, Linux %s): %s cannot work here",
-		       cs_features[f].what, cs_features[f].name,
-		       cs_features[f].since, what);
+		cs_err("%s needs %s (%s), which came with Linux %s and this kernel lacks",
+		       what, cs_features[f].what, cs_features[f].name,
+		       cs_features[f].since);
 		missing++;
 	}
-	if (missing)
+	if (missing && hint)
+		cs_err("%s ('cpusteer features' lists what this kernel has)",
+		       hint);
+	else if (missing)
 		cs_err("'cpusteer features' lists what this kernel has");
 	return missing ? -EOPNOTSUPP : 0;
 }

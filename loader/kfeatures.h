@@ -81,10 +81,12 @@ bool cs_kernel_at_least(const char *since);
 bool cs_feature_missing_is_documented(enum cs_feature f, char *why,
 				      size_t len);
 /*
- * Every feature @need needs must be there; otherwise say which are missing
- * (name, what, Linux release) and that @what cannot work here, and return
+ * Every feature @need needs must be there; otherwise say that @what needs
+ * each missing one (what it is, its name, the Linux release that brought
+ * it), then @hint (what to do instead; may be NULL), and return
  * -EOPNOTSUPP.
  */
-int cs_features_require(unsigned int need, const char *what);
+int cs_features_require(unsigned int need, const char *what,
+			const char *hint);
 
 #endif

@@ -180,7 +180,10 @@ find_numa_nic()
 	local d n
 
 	[[ ${CS_VMTEST:-} == 1 ]] || return 1
-	for d in /sys/class/net/*/device/numa_node; do
+	# virtio_net's device is the virtio device; its PCI parent has the
+	# node (as cpusteer's plan looks it up).
+	for d in /sys/class/net/*/device/numa_node \
+		 /sys/class/net/*/device/../numa_node; do
 		[[ -r $d && $(cat "$d") == 1 ]] || continue
 		n=${d#/sys/class/net/}
 		echo "${n%%/*}"

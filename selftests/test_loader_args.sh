@@ -375,7 +375,12 @@ row "attach: --vxlan-port 4789 (built in)" $U "--vxlan-port 4789 is VXLAN's own 
 row "attach: --vxlan-port 6081 (Geneve)"   $U "--vxlan-port 6081 is Geneve's own port" attach "$V" --cpus 0 --vxlan-port 6081
 row "attach: --vxlan-port given twice"     $U "--vxlan-port 8472 is given twice"       attach "$V" --cpus 0 --vxlan-port 8472 --vxlan-port 8472
 row "attach: --hash hw with --xdp-mode skb" $U "--hash hw needs --xdp-mode native"     attach "$V" --cpus 0 --hash hw --xdp-mode skb
-row "attach: --hash hw on lo (no RX hash)" $U "lo gives XDP programs no RX hash"       attach lo --cpus 0 --hash hw --xdp-mode native
+# Before Linux 6.3 the kernel has no RX-hash kfunc at all: said first.
+if version_ge "$(uname -r)" 6.3; then
+	row "attach: --hash hw on lo (no RX hash)" $U "lo gives XDP programs no RX hash" attach lo --cpus 0 --hash hw --xdp-mode native
+else
+	row "attach: --hash hw before Linux 6.3" $U "--hash hw needs .*xdp_rx_hash.*Linux 6.3 and this kernel lacks" attach lo --cpus 0 --hash hw --xdp-mode native
+fi
 row "attach: --force=1 takes no value"     $U "option '--force' takes no value"        attach "$V" --cpus 0 --force=1
 row "attach: --cpus without a value"       $U "option '--cpus' needs a value"          attach "$V" --cpus
 row "plan: interface does not exist"       $U "interface 'nosuch0' does not exist"     plan nosuch0
