@@ -25,16 +25,21 @@ MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Iinclude -Ibpf -I/usr/include/$(MULTIARCH)
 CFLAGS   ?= -O2 -g
-CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUTPUT) -Iloader \
+# loader/: cmd (the commands), ctl (the control plane: attachments,
+# steering objects, pins, config, IRQs, planning, topology), traffic (the
+# generator, frame builder, pcap, sequence tracking), util (log, options).
+LOADER_DIRS := cmd ctl traffic util
+CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUTPUT) \
+	    $(addprefix -Iloader/,$(LOADER_DIRS)) \
 	    $(shell pkg-config --cflags json-c 2>/dev/null)
 LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -lhwloc -lmnl -lm
 
 BPF_OBJS   := $(OUTPUT)/cpusteer.bpf.o $(OUTPUT)/ref_redirect.bpf.o \
 	      $(OUTPUT)/gen.bpf.o
 SKELS      := $(BPF_OBJS:.bpf.o=.skel.h)
-LOADER_OBJS := $(patsubst loader/%.c,$(OUTPUT)/loader/%.o,$(wildcard loader/*.c))
-LIB_OBJS   := $(filter-out $(OUTPUT)/loader/main.o,$(LOADER_OBJS))
-HEADERS    := $(wildcard include/*.h bpf/lib/*.h loader/*.h)
+LOADER_OBJS := $(patsubst loader/%.c,$(OUTPUT)/loader/%.o,$(wildcard loader/*/*.c))
+LIB_OBJS   := $(filter-out $(OUTPUT)/loader/cmd/main.o,$(LOADER_OBJS))
+HEADERS    := $(wildcard include/*.h bpf/lib/*.h loader/*/*.h)
 
 ifeq ($(V),1)
 Q =
@@ -48,7 +53,7 @@ endif
 .SECONDARY:
 all: $(OUTPUT)/cpusteer $(OUTPUT)/libcpusteer.a
 
-$(OUTPUT) $(OUTPUT)/loader:
+$(OUTPUT):
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/%.bpf.o: bpf/%.bpf.c $(HEADERS) | $(OUTPUT)
@@ -61,8 +66,9 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
 
 # Every loader object may include a skeleton: build those first.
-$(OUTPUT)/loader/%.o: loader/%.c $(HEADERS) $(SKELS) | $(OUTPUT)/loader
+$(OUTPUT)/loader/%.o: loader/%.c $(HEADERS) $(SKELS) | $(OUTPUT)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUTPUT)/libcpusteer.a: $(LIB_OBJS)

@@ -247,14 +247,14 @@ bpffs_mounted()
 	mkdir -p "$dir" && mount -t bpf bpf "$dir"
 }
 
-# netns_id NS: the ID cpusteer gives namespace NS (loader/iface.c), from
+# netns_id NS: the ID cpusteer gives namespace NS (loader/ctl/iface.c), from
 # the netns_id tool built beside this file (or installed with it).
 netns_id()
 {
 	nsenter --net="/run/netns/$1" "$(cs_find netns_id)"
 }
 
-# pin_dir NS IFACE: where cpusteer pins IFACE of namespace NS (loader/pins.h:
+# pin_dir NS IFACE: where cpusteer pins IFACE of namespace NS (loader/ctl/pins.h:
 # keyed by the namespace's ID and the interface's ifindex in it).
 pin_dir()
 {

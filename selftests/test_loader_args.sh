@@ -8,7 +8,7 @@
 # after kernel state started to change (a native attach the driver refuses,
 # a --force that cannot finish) must roll back too.
 #
-# Exit codes (loader/log.h): 2 for a bad command line, which includes values
+# Exit codes (loader/util/log.h): 2 for a bad command line, which includes values
 # that parse but cannot be used here (an offline CPU, a missing interface);
 # 1 when the operation itself fails.
 #
