@@ -6,14 +6,17 @@
 # make bench      side-by-side benchmarks into BENCHMARKS.md (not in check)
 # make vmtest     the selftests in a TCG VM on Debian's 6.1 kernel (root;
 #                 VMTEST_ARGS='--cpus 16 --numa 2', see scripts/vmtest -h)
-# make install    honours PREFIX and DESTDIR
+# make install    honours PREFIX, DESTDIR and SYSCONFDIR; make uninstall
 # V=1 shows the full commands.
 
 OUTPUT   ?= build
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+SYSCONFDIR ?= /etc
 BINDIR   := $(PREFIX)/sbin
 MANDIR   := $(PREFIX)/share/man
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+COMPDIR  ?= $(PREFIX)/share/bash-completion/completions
 
 CLANG    ?= $(firstword $(shell command -v clang-19 clang 2>/dev/null))
 BPFTOOL  ?= bpftool
@@ -29,10 +32,12 @@ CFLAGS   ?= -O2 -g
 # steering objects, pins, config, IRQs, planning, topology), traffic (the
 # generator, frame builder, pcap, sequence tracking), util (log, options).
 LOADER_DIRS := cmd ctl traffic util
-CFLAGS   += -Wall -Wextra -Werror -std=gnu11 -Iinclude -I$(OUTPUT) \
+CFLAGS   += -Wall -Wextra -Wno-missing-field-initializers -Werror -std=gnu11 \
+	    -Iinclude -I$(OUTPUT) \
 	    $(addprefix -Iloader/,$(LOADER_DIRS)) \
-	    $(shell pkg-config --cflags json-c 2>/dev/null)
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -lhwloc -lmnl -lm
+	    $(shell pkg-config --cflags json-c 2>/dev/null) \
+	    -DCS_SYSCONFDIR='"$(SYSCONFDIR)"'
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -lhwloc -lmnl -linih -lm
 
 BPF_OBJS   := $(OUTPUT)/cpusteer.bpf.o $(OUTPUT)/ref_redirect.bpf.o \
 	      $(OUTPUT)/gen.bpf.o
@@ -49,7 +54,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all check demo bench install clean deps vmtest vmtest-deps
+.PHONY: all check demo bench install uninstall clean deps vmtest vmtest-deps
 .SECONDARY:
 all: $(OUTPUT)/cpusteer $(OUTPUT)/libcpusteer.a
 
@@ -105,10 +110,27 @@ vmtest: vmtest-deps
 	$(Q)$(MAKE) --no-print-directory -C selftests all
 	$(Q)scripts/vmtest $(VMTEST_ARGS)
 
+# The example config is installed only where there is none: an update
+# never overwrites a sysadmin's. The unit gets this install's paths.
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(COMPDIR) $(DESTDIR)$(SYSCONFDIR)/cpusteer/conf.d
 	install -m 0755 $(OUTPUT)/cpusteer $(DESTDIR)$(BINDIR)/cpusteer
 	install -m 0644 docs/cpusteer.8 $(DESTDIR)$(MANDIR)/man8/cpusteer.8
+	install -m 0644 docs/cpusteer.conf.5 $(DESTDIR)$(MANDIR)/man5/cpusteer.conf.5
+	sed -e 's|@SBINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		etc/cpusteer.service > $(DESTDIR)$(UNITDIR)/cpusteer.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/cpusteer.service
+	install -m 0644 etc/cpusteer.bash $(DESTDIR)$(COMPDIR)/cpusteer
+	test -e $(DESTDIR)$(SYSCONFDIR)/cpusteer/cpusteer.conf || \
+		install -m 0644 etc/cpusteer.conf $(DESTDIR)$(SYSCONFDIR)/cpusteer/cpusteer.conf
+
+# The config stays: it is the sysadmin's.
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/cpusteer $(DESTDIR)$(MANDIR)/man8/cpusteer.8 \
+		$(DESTDIR)$(MANDIR)/man5/cpusteer.conf.5 \
+		$(DESTDIR)$(UNITDIR)/cpusteer.service $(DESTDIR)$(COMPDIR)/cpusteer
 
 clean:
 	$(Q)rm -rf $(OUTPUT)

@@ -17,15 +17,17 @@ readonly PROG=${0##*/}
 
 # clang-19/llvm-19 build the BPF objects (clang -target bpf, llvm-strip);
 # bpftool generates skeletons; hwloc gives topology; libpcap, json-c and
-# libconfig back the loader's pcap replay, --json and config file; libmnl
+# libinih back the loader's pcap replay, --json and config file; libmnl
 # asks the kernel's netdev netlink family what a device offers XDP;
 # iproute2/ethtool build the veth testbeds, jq reads JSON in the tests,
 # strace slows a command down for the concurrency tests, util-linux gives
-# unshare/nsenter/flock; gnuplot-nox draws benchmark plots.
+# unshare/nsenter/flock; gnuplot-nox draws benchmark plots; systemd gives
+# systemd-analyze, which checks cpusteer.service.
 PACKAGES=(
 	clang-19 llvm-19 libbpf-dev bpftool libelf-dev zlib1g-dev
-	libhwloc-dev hwloc libpcap-dev libjson-c-dev libconfig-dev libmnl-dev
+	libhwloc-dev hwloc libpcap-dev libjson-c-dev libinih-dev libmnl-dev
 	iproute2 ethtool jq strace util-linux make gcc pkg-config gnuplot-nox
+	systemd
 )
 
 # scripts/vmtest: qemu-system-x86_64, a busybox that runs in an initramfs

@@ -9,7 +9,9 @@
  * the way libbpf reports errors, when cpusteer calls it; calls that libbpf
  * makes itself (it updates maps while loading) and every other call go
  * through. With CS_FAULT_MAP=NAME, the map calls fail only on the map of
- * that name (cpusteer probes the kernel with maps of its own first).
+ * that name (cpusteer probes the kernel with maps of its own first). With
+ * CS_FAULT_ONCE=1 only the first such call fails: the rollback after it
+ * then runs for real.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -38,9 +40,13 @@ static bool should_fail(const char *fn, int *err)
 {
 	const char *list = getenv("CS_FAULT"), *p, *e;
 	size_t n = strlen(fn);
+	static bool failed;
 
+	if (failed && getenv("CS_FAULT_ONCE"))
+		return false;
 	for (p = list; p && *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] != 0))
 		if (strcspn(p, ",") == n && !strncmp(p, fn, n)) {
+			failed = true;
 			e = getenv("CS_FAULT_ERRNO");
 			*err = e ? atoi(e) : EPERM;
 			errno = *err;
@@ -83,7 +89,7 @@ int bpf_map_lookup_elem(int fd, const void *key, void *value)
 {
 	int err;
 
-	return fault(__func__, &err) && map_chosen(fd) ? -err :
+	return map_chosen(fd) && fault(__func__, &err) ? -err :
 	       REAL(bpf_map_lookup_elem)(fd, key, value);
 }
 
@@ -92,6 +98,23 @@ int bpf_map_update_elem(int fd, const void *key, const void *value,
 {
 	int err;
 
-	return fault(__func__, &err) && map_chosen(fd) ? -err :
+	return map_chosen(fd) && fault(__func__, &err) ? -err :
 	       REAL(bpf_map_update_elem)(fd, key, value, flags);
+}
+
+int bpf_map_delete_elem(int fd, const void *key)
+{
+	int err;
+
+	return map_chosen(fd) && fault(__func__, &err) ? -err :
+	       REAL(bpf_map_delete_elem)(fd, key);
+}
+
+int bpf_link_update(int link_fd, int new_prog_fd,
+		    const struct bpf_link_update_opts *opts)
+{
+	int err;
+
+	return fault(__func__, &err) ? -err :
+	       REAL(bpf_link_update)(link_fd, new_prog_fd, opts);
 }

@@ -312,8 +312,8 @@ row "attach: --buckets 1 < 2 CPUs"         $U "--buckets 1 is fewer than the 2 t
 row "attach: --qsize 0"                    $U "--qsize '0' is out of range"             attach "$V" --cpus 0 --qsize 0
 row "attach: --qsize 4 (below 8)"          $U "--qsize '4' is out of range: give 8"     attach "$V" --cpus 0 --qsize 4
 row "attach: --qsize 20000 (above 16384)"  $U "--qsize '20000' is out of range.*16384"  attach "$V" --cpus 0 --qsize 20000
-row "attach: --hash bogus"                 $U "--hash mode 'bogus'"                     attach "$V" --cpus 0 --hash bogus
-row "attach: --stage2 bogus"               $U "--stage2 program 'bogus'"                attach "$V" --cpus 0 --stage2 bogus
+row "attach: --hash bogus"                 $U "unknown --hash 'bogus'"                  attach "$V" --cpus 0 --hash bogus
+row "attach: --stage2 bogus"               $U "unknown --stage2 'bogus'"                attach "$V" --cpus 0 --stage2 bogus
 row "attach: --xdp-mode bogus"             $U "--xdp-mode 'bogus'"                      attach "$V" --cpus 0 --xdp-mode bogus
 row "attach: --fallback bogus"             $U "--fallback 'bogus'"                      attach "$V" --cpus 0 --fallback bogus
 row "attach: --fallback cpu:x"             $U "--fallback CPU 'x' is not a decimal whole number" attach "$V" --cpus 0 --fallback cpu:x
@@ -339,10 +339,10 @@ row "classify: --key of 16 hex digits"     $U "--key '$bad_key' is not 32 hex di
 row "classify: --hash with IFACE"          $U "--hash, --buckets, --key and the tunnel options go with --cpus" classify --pcap "$not_pcap" "$V" --hash l3
 row "classify: pcap does not exist"        $F "$no_pcap.*No such file"                  classify --pcap "$no_pcap" --cpus 0
 row "classify: file is not a pcap"         $F "pcap $not_pcap: .*format"             classify --pcap "$not_pcap" --cpus 0
-row "attach: --dry-run without --auto"     $U "go with --auto"                        attach "$V" --cpus 0 --dry-run
-row "attach: --topology without --auto"    $U "go with --auto"                        attach "$V" --cpus 0 --topology /nonexistent.xml
+row "attach: --dry-run without --auto"     $U "goes with a planned attachment"                      attach "$V" --cpus 0 --dry-run
+row "attach: --topology without --auto"    $U "goes with a planned attachment"                      attach "$V" --cpus 0 --topology /nonexistent.xml
 row "attach --auto: unreadable topology"   $U "--topology /nonexistent.xml: not a readable hwloc XML" attach "$V" --auto --topology /nonexistent.xml
-row "attach: --budget-us without --auto"   $U "go with --auto"                        attach "$V" --cpus 0 --budget-us 50
+row "attach: --budget-us without --auto"   $U "goes with a planned attachment"                      attach "$V" --cpus 0 --budget-us 50
 row "attach: --tunnel sideways"            $U "unknown --tunnel 'sideways': choose one of inner, outer" attach "$V" --cpus 0 --tunnel sideways
 row "attach: --vxlan-port 0"               $U "--vxlan-port '0' is out of range"      attach "$V" --cpus 0 --vxlan-port 0
 row "attach: five --vxlan-port"            $U "at most 4 extra VXLAN ports"           attach "$V" --cpus 0 --vxlan-port 1 --vxlan-port 2 --vxlan-port 3 --vxlan-port 4 --vxlan-port 5

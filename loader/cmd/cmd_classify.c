@@ -128,7 +128,7 @@ static int classify_parse(int argc, char **argv, struct classify_args *a)
 			cs_usage(stdout, &cs_cmd_classify);
 			return 1;	/* --help: done */
 		default:
-			err = cs_parse_tunnel_opt(c, optarg, cfg);
+			err = cs_parse_tunnel_opt(c, optarg, NULL, cfg);
 			if (err > 0)
 				return -EINVAL;
 			a->have_mode = true;

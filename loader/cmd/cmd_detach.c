@@ -14,11 +14,13 @@
 #include "iface.h"
 #include "irq.h"
 #include "log.h"
+#include "lifecycle.h"
 #include "pins.h"
 
 enum {
 	OPT_FORCE = 256,
 	OPT_STALE,
+	OPT_MANAGED,
 };
 
 static const struct cs_option detach_opts[] = {
@@ -26,6 +28,8 @@ static const struct cs_option detach_opts[] = {
 	  "detach a device moved to another namespace; with --stale, drop what another namespace would put back" },
 	{ "stale", no_argument, OPT_STALE, NULL,
 	  "instead of IFACE: remove every attachment that steers nothing" },
+	{ "managed", no_argument, OPT_MANAGED, NULL,
+	  "instead of IFACE: every attachment 'cpusteer apply' made here" },
 	{ "help", no_argument, CS_OPT_HELP, NULL, "show this help" },
 	{}
 };
@@ -33,7 +37,7 @@ static const struct cs_option detach_opts[] = {
 const struct cs_command cs_cmd_detach = {
 	.name = "detach",
 	.func = cmd_detach,
-	.synopsis = "(IFACE | --stale) [--force]",
+	.synopsis = "(IFACE | --stale | --managed) [--force]",
 	.summary = "Stop steering on IFACE and remove its pins.",
 	.details =
 "Detaches the XDP link even if another process still holds it open, puts\n"
@@ -48,73 +52,12 @@ const struct cs_command cs_cmd_detach = {
 "link steers nothing any more: their interface or their whole network\n"
 "namespace was deleted, or a detach was killed half way. Another\n"
 "namespace's that keeps interrupt or RPS values to put back is left (only\n"
-"that namespace can write them) unless --force.\n",
+"that namespace can write them) unless --force.\n"
+"--managed detaches, in this network namespace, every attachment that\n"
+"'cpusteer apply' made (cpusteer.service runs it to stop); the ones\n"
+"attached by hand stay.\n",
 	.opts = detach_opts,
 };
-
-/* The interface's name here, for putting back what --auto changed. */
-static const char *restore_name(enum cs_link_state where, __u32 ifindex,
-				char *buf)
-{
-	if (where != CS_LINK_HERE && where != CS_LINK_DEFUNCT)
-		return NULL;
-	return if_indextoname(ifindex, buf);
-}
-
-/*
- * Detach the attachment pinned at @key: refuse first if its directory
- * holds anything cpusteer did not make (nothing changes then), then the
- * link, then the saved values, then the pins.
- */
-static int detach_key(const struct cs_state *st, const struct cs_pin_key *key,
-		      const char *name, bool force)
-{
-	enum cs_link_state where;
-	char now[IF_NAMESIZE];
-	struct cs_pin_meta m;
-	const char *ifname;
-	__u32 ifindex;
-	int fd, err;
-
-	err = cs_pins_foreign(st, key);
-	if (err) {
-		if (err > 0)
-			cs_err("%s: nothing was changed: cpusteer removes only what it made", name);
-		return err > 0 ? -ENOTEMPTY : err;
-	}
-	fd = cs_pin_open(st, key, CS_PIN_LINK);
-	where = cs_link_state(st->netns, fd, key,
-			      cs_meta_read(st, key, &m) ? NULL : &m, &ifindex);
-	if (where == CS_LINK_ELSEWHERE && !force) {
-		cs_err("%s: its device moved to another network namespace, where cpusteer still steers it; run detach there ('nsenter --net=/run/netns/NS cpusteer detach IFACE'), or pass --force to stop it from here",
-		       name);
-		close(fd);
-		return -EBUSY;
-	}
-	if (fd >= 0) {
-		/* Explicit: a reader holding the link open must not keep
-		 * the program attached after the pins are gone.
-		 */
-		if (bpf_link_detach(fd) && errno != ENOLINK && errno != EINVAL)
-			cs_warn("%s: detaching the XDP link: %s", name,
-				strerror(errno));
-		close(fd);
-	}
-	ifname = restore_name(where, ifindex, now);
-	/* attach --auto: put IRQ affinities and RPS masks back first. */
-	fd = cs_pin_open(st, key, CS_PIN_SAVED);
-	if (fd >= 0) {
-		if (cs_saved_restore(fd, ifname))
-			cs_warn("%s: some interrupt or RPS settings could not be restored (see above)",
-				name);
-		close(fd);
-	}
-	err = cs_pins_remove(st, key);
-	if (err)
-		cs_err("%s: steering stopped, but its pin directory is still there (see above)",
-		       name);
-	return err;
-}
 
 static int detach_one(const struct cs_state *st, const char *name, bool force)
 {
@@ -123,7 +66,7 @@ static int detach_one(const struct cs_state *st, const char *name, bool force)
 
 	err = cs_attachment_find(st, name, &key);
 	if (!err)
-		err = detach_key(st, &key, name, force);
+		err = cs_life_detach(st, &key, name, force);
 	if (!err)
 		printf("cpusteer: detached from %s\n", name);
 	return err;
@@ -177,7 +120,7 @@ static int detach_stale(const struct cs_state *st, bool force)
 			kept++;
 			continue;
 		}
-		if (detach_key(st, &keys[i], name, false)) {
+		if (cs_life_detach(st, &keys[i], name, false)) {
 			err = -EIO;
 			continue;
 		}
@@ -206,27 +149,83 @@ static int detach_run(const char *name, bool force, bool stale)
 	return err;
 }
 
+struct detach_opts {
+	bool force, stale, managed;
+};
+
+static int detach_one_opt(void *ctx, int c, const char *arg)
+{
+	struct detach_opts *o = ctx;
+
+	(void)arg;
+	if (c == OPT_FORCE)
+		o->force = true;
+	else if (c == OPT_STALE)
+		o->stale = true;
+	else if (c == OPT_MANAGED)
+		o->managed = true;
+	return 0;
+}
+
+/* What apply made in this namespace: cpusteer.service's stop. */
+static int detach_managed(void)
+{
+	static struct cs_pin_key keys[CS_MAX_ATTACHMENTS];
+	struct cs_state st;
+	struct cs_pin_meta m;
+	char name[IF_NAMESIZE + 16];
+	int i, n, done = 0, err;
+
+	err = cs_state_open(CS_STATE_MODIFY, &st);
+	if (err || st.root_fd < 0) {
+		if (!err)
+			printf("cpusteer: no attachments made by apply\n");
+		return err;
+	}
+	n = cs_pin_dirs(&st, keys, CS_MAX_ATTACHMENTS);
+	for (i = 0; i < n; i++) {
+		if (keys[i].netns != st.netns || cs_meta_read(&st, &keys[i], &m) ||
+		    !(m.flags & CS_META_MANAGED))
+			continue;
+		snprintf(name, sizeof(name), "%s", m.ifname);
+		if (cs_life_detach(&st, &keys[i], name, false)) {
+			err = -EIO;
+			continue;
+		}
+		printf("cpusteer: detached from %s\n", name);
+		done++;
+	}
+	if (!done && !err)
+		printf("cpusteer: no attachments made by apply\n");
+	cs_state_close(&st);
+	return err;
+}
+
 int cmd_detach(int argc, char **argv)
 {
-	bool force = false, stale = false;
+	struct detach_opts o = {};
+	bool force, stale;
 	const char *name = NULL;
-	int c, err;
+	int err;
 
-	while ((c = cs_getopt(argc, argv, &cs_cmd_detach)) != -1) {
-		if (c == OPT_FORCE) {
-			force = true;
-			continue;
-		}
-		if (c == OPT_STALE) {
-			stale = true;
-			continue;
-		}
-		if (c == CS_OPT_HELP) {
-			cs_usage(stdout, &cs_cmd_detach);
-			return CS_EXIT_OK;
-		}
+	err = cs_opts_parse(argc, argv, &cs_cmd_detach, detach_one_opt, &o);
+	if (err)
+		return err > 0 ? CS_EXIT_OK : CS_EXIT_USAGE;
+	if (o.stale && o.managed) {
+		cs_err("--stale and --managed are two different jobs: run them one after the other");
 		return CS_EXIT_USAGE;
 	}
+	if (o.managed && optind != argc) {
+		cs_err("--managed takes no IFACE: cpusteer detach --managed");
+		return CS_EXIT_USAGE;
+	}
+	if (o.managed) {
+		if (cs_require_root())
+			return CS_EXIT_FAIL;
+		return detach_managed() ? CS_EXIT_FAIL : CS_EXIT_OK;
+	}
+	force = o.force;
+	stale = o.stale;
 	if (stale && optind != argc) {
 		cs_err("--stale takes no IFACE: cpusteer detach --stale [--force]");
 		return CS_EXIT_USAGE;

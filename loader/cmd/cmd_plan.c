@@ -38,29 +38,13 @@ const struct cs_command cs_cmd_plan = {
 	.opts = plan_opts,
 };
 
-int cs_plan_parse_opt(int c, struct cs_plan_opts *o)
+static int plan_one(void *ctx, int c, const char *arg)
 {
-	switch (c) {
-	case CS_OPT_TOPOLOGY:
-		o->topology = optarg;
+	if (c == CS_OPT_JSON) {
+		cs_json = true;
 		return 0;
-	case CS_OPT_SYSROOT:
-		o->sysroot = optarg;
-		return 0;
-	case CS_OPT_ALLOW_SMT:
-		o->allow_smt = true;
-		return 0;
-	case CS_OPT_SPILL:
-		o->spill = true;
-		return 0;
-	case CS_OPT_BUDGET:
-		return cs_parse_u32("--budget-us", optarg, 1, 100000,
-				    &o->budget_us);
-	case CS_OPT_PLAN_CPUS:
-		o->have_cpus = true;
-		return cs_cpulist_parse("--cpus", optarg, &o->cpus);
 	}
-	return 1;	/* not a planning option */
+	return cs_plan_parse_opt(c, arg, NULL, ctx) ? -EINVAL : 0;
 }
 
 static const char *role_of(const struct cs_plan *p, __u32 cpu)
@@ -222,21 +206,12 @@ int cmd_plan(int argc, char **argv)
 {
 	struct cs_plan_opts o;
 	struct cs_plan *p;
-	int c, err;
+	int err;
 
 	cs_plan_opts_init(&o);
-	while ((c = cs_getopt(argc, argv, &cs_cmd_plan)) != -1) {
-		if (c == CS_OPT_HELP) {
-			cs_usage(stdout, &cs_cmd_plan);
-			return CS_EXIT_OK;
-		}
-		if (c == CS_OPT_JSON) {
-			cs_json = true;
-			continue;
-		}
-		if (c == '?' || cs_plan_parse_opt(c, &o))
-			return CS_EXIT_USAGE;
-	}
+	err = cs_opts_parse(argc, argv, &cs_cmd_plan, plan_one, &o);
+	if (err)
+		return err > 0 ? CS_EXIT_OK : CS_EXIT_USAGE;
 	if (optind != argc - 1) {
 		cs_err("give exactly one interface: cpusteer plan IFACE");
 		return CS_EXIT_USAGE;

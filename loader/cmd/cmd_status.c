@@ -77,6 +77,8 @@ static struct json_object *status_json(const struct cs_attachment *a)
 	json_object_object_add(o, "key", json_object_new_string(key));
 	cs_tunnel_describe(&a->params, tun, sizeof(tun));
 	json_object_object_add(o, "tunnel", json_object_new_string(tun));
+	json_object_object_add(o, "managed", json_object_new_boolean(
+				a->meta.flags & CS_META_MANAGED));
 	return o;
 }
 
@@ -95,6 +97,8 @@ static void status_print(const struct cs_attachment *a, const char *pin_dir)
 	       a->nbuckets, cpus, a->qsize, S("stage2"), S("fallback"));
 	printf("  tunnels %s; key %s, pins %s\n", S("tunnel"), S("key"),
 	       pin_dir);
+	if (a->meta.flags & CS_META_MANAGED)
+		printf("  managed by the config ('cpusteer apply')\n");
 	if (a->link_state == CS_LINK_HERE && a->meta.ifname[0] &&
 	    strcmp(a->meta.ifname, a->ifname))
 		printf("  attached as %s, renamed since\n", a->meta.ifname);

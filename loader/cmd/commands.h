@@ -3,6 +3,7 @@
 #ifndef CS_COMMANDS_H
 #define CS_COMMANDS_H
 
+#include "kfeatures.h"
 #include "opts.h"
 
 int cmd_attach(int argc, char **argv);
@@ -14,6 +15,8 @@ int cmd_bench(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
 
 extern const struct cs_command cs_cmd_attach;
 extern const struct cs_command cs_cmd_detach;
@@ -24,8 +27,7 @@ extern const struct cs_command cs_cmd_bench;
 extern const struct cs_command cs_cmd_gen;
 extern const struct cs_command cs_cmd_plan;
 extern const struct cs_command cs_cmd_features;
-
-/* Commands that touch BPF need root: say so before the kernel does. */
-int cs_require_root(void);
+extern const struct cs_command cs_cmd_apply;
+extern const struct cs_command cs_cmd_check_config;
 
 #endif

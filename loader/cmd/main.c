@@ -14,19 +14,12 @@
 #endif
 
 static const struct cs_command *const commands[] = {
-	&cs_cmd_attach, &cs_cmd_detach, &cs_cmd_status, &cs_cmd_stats,
+	&cs_cmd_attach, &cs_cmd_detach, &cs_cmd_apply, &cs_cmd_check_config,
+	&cs_cmd_status, &cs_cmd_stats,
 	&cs_cmd_classify, &cs_cmd_gen, &cs_cmd_plan,
 	&cs_cmd_bench, &cs_cmd_features,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
-int cs_require_root(void)
-{
-	if (geteuid() == 0)
-		return 0;
-	cs_err("must run as root: it needs CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN");
-	return -1;
-}
 
 /* libbpf chatter only with -v; its warnings otherwise precede our error. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
@@ -47,7 +40,7 @@ static void usage(FILE *f)
 		"Spread an interface's received frames across CPUs with XDP and a cpumap.\n\n"
 		"Commands:\n");
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  %-10s %s\n", commands[i]->name,
+		fprintf(f, "  %-13s %s\n", commands[i]->name,
 			commands[i]->summary);
 	fprintf(f, "\nGlobal options:\n"
 		"  -v, --verbose   more detail (-vv or twice: libbpf and verifier logs)\n"

@@ -198,3 +198,11 @@ int cs_features_require(unsigned int need, const char *what,
 		cs_err("'cpusteer features' lists what this kernel has");
 	return missing ? -EOPNOTSUPP : 0;
 }
+
+int cs_require_root(void)
+{
+	if (geteuid() == 0)
+		return 0;
+	cs_err("must run as root: it needs CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN");
+	return -1;
+}

@@ -89,4 +89,7 @@ bool cs_feature_missing_is_documented(enum cs_feature f, char *why,
 int cs_features_require(unsigned int need, const char *what,
 			const char *hint);
 
+/* Commands that touch BPF need root: say so before the kernel does. */
+int cs_require_root(void);
+
 #endif

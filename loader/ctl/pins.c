@@ -697,3 +697,26 @@ int cs_meta_read(const struct cs_state *st, const struct cs_pin_key *k,
 		m->ifname[IF_NAMESIZE - 1] = '\0';
 	return err;
 }
+
+int cs_meta_write(const struct cs_state *st, const struct cs_pin_key *k,
+		  const struct cs_pin_meta *m)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0;
+	int fd, err = 0;
+
+	fd = cs_pin_open(st, k, CS_PIN_META);
+	if (fd < 0)
+		return fd;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		err = -errno;
+	else if (info.value_size != sizeof(*m) || info.max_entries != 1)
+		err = -EINVAL;
+	else if (bpf_map_update_elem(fd, &zero, m, BPF_ANY))
+		err = -errno;
+	close(fd);
+	if (err)
+		cs_err("cannot record the attachment's meta: %s",
+		       strerror(-err));
+	return err;
+}

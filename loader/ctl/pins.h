@@ -53,11 +53,14 @@ enum cs_pin {
 };
 extern const char *const cs_pin_names[CS_PIN_MAX];
 
+/* Made by "cpusteer apply": a config file manages it (detach --managed). */
+#define CS_META_MANAGED	(1U << 0)
+
 /* An attachment's record of itself, the value of its "meta" array map. */
 struct cs_pin_meta {
 	char ifname[IF_NAMESIZE];	/* the name at attach */
 	__u32 ifindex;
-	__u32 pad;
+	__u32 flags;			/* CS_META_* */
 	__u64 netns;
 	__u64 attached;			/* CLOCK_REALTIME seconds */
 	struct cs_hwaddr hw;		/* the device's address at attach */
@@ -138,5 +141,8 @@ void cs_pin_dirs_tidy(const struct cs_state *st);
 int cs_meta_pin(const struct cs_pin_key *k, const struct cs_pin_meta *m);
 int cs_meta_read(const struct cs_state *st, const struct cs_pin_key *k,
 		 struct cs_pin_meta *m);
+/* Rewrite the pinned meta of @k (apply takes an attachment over). */
+int cs_meta_write(const struct cs_state *st, const struct cs_pin_key *k,
+		  const struct cs_pin_meta *m);
 
 #endif

@@ -15,6 +15,32 @@ void cs_plan_opts_init(struct cs_plan_opts *o)
 	o->budget_us = CS_DEFAULT_BUDGET_US;
 }
 
+int cs_plan_parse_opt(int c, const char *arg, const char *what,
+		      struct cs_plan_opts *o)
+{
+	switch (c) {
+	case CS_OPT_TOPOLOGY:
+		o->topology = arg;
+		return 0;
+	case CS_OPT_SYSROOT:
+		o->sysroot = arg;
+		return 0;
+	case CS_OPT_ALLOW_SMT:
+		o->allow_smt = true;
+		return 0;
+	case CS_OPT_SPILL:
+		o->spill = true;
+		return 0;
+	case CS_OPT_BUDGET:
+		return cs_parse_u32(what ?: "--budget-us", arg, 1,
+				    CS_MAX_BUDGET_US, &o->budget_us);
+	case CS_OPT_PLAN_CPUS:
+		o->have_cpus = true;
+		return cs_cpulist_parse(what ?: "--cpus", arg, &o->cpus);
+	}
+	return 1;	/* not a planning option */
+}
+
 static void warn(struct cs_plan *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -80,23 +80,35 @@ enum {
 	CS_OPT_PLAN_CPUS,
 };
 
+#define CS_MAX_BUDGET_US	100000
+
 #define CS_PLAN_OPTIONS							\
 	{ "topology", required_argument, CS_OPT_TOPOLOGY, "FILE.xml",	\
-	  "an hwloc XML export instead of this machine" },		\
+	  "an hwloc XML export instead of this machine",		\
+	  .type = CS_OT_PATH, .flags = CS_OF_CONFIG },			\
 	{ "sysroot", required_argument, CS_OPT_SYSROOT, "DIR",		\
-	  "read /sys and /proc under DIR (recorded machines)" },	\
+	  "read /sys and /proc under DIR (recorded machines)",		\
+	  .type = CS_OT_PATH },						\
 	{ "allow-smt", no_argument, CS_OPT_ALLOW_SMT, NULL,		\
-	  "targets may share cores (SMT siblings)" },			\
+	  "targets may share cores (SMT siblings)",			\
+	  .type = CS_OT_FLAG, .flags = CS_OF_CONFIG },			\
 	{ "spill", no_argument, CS_OPT_SPILL, NULL,			\
-	  "targets on the other NUMA nodes too" },			\
+	  "targets on the other NUMA nodes too",			\
+	  .type = CS_OT_FLAG, .flags = CS_OF_CONFIG },			\
 	{ "budget-us", required_argument, CS_OPT_BUDGET, "US",		\
-	  "wake-up latency a ring must absorb (default 200)" }
+	  "wake-up latency a ring must absorb",				\
+	  .type = CS_OT_U32, .flags = CS_OF_CONFIG, .min = 1,		\
+	  .max = CS_MAX_BUDGET_US, .def = "200" }
 
 struct json_object;
 
 void cs_plan_opts_init(struct cs_plan_opts *o);
-/* 0 if @c was a planning option (errors printed, -EINVAL), 1 if not ours. */
-int cs_plan_parse_opt(int c, struct cs_plan_opts *o);
+/*
+ * 0 if @c was a planning option (errors printed, -EINVAL), 1 if not ours.
+ * @arg is kept, not copied. @what names it in errors (NULL: "--NAME").
+ */
+int cs_plan_parse_opt(int c, const char *arg, const char *what,
+		      struct cs_plan_opts *o);
 struct json_object *cs_plan_json(const struct cs_plan *p, const char *ifname);
 void cs_plan_print(FILE *f, const struct cs_plan *p, const char *ifname);
 /*

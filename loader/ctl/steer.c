@@ -32,16 +32,19 @@ const char *const cs_stage2_names[CS_STAGE2_MAX] = {
 	[CS_STAGE2_NONE] = "none",
 };
 
-int cs_parse_tunnel_opt(int c, const char *arg, struct cs_steer_cfg *cfg)
+const char *const cs_tunnel_names[2] = { "inner", "outer" };
+
+int cs_parse_tunnel_opt(int c, const char *arg, const char *what,
+			struct cs_steer_cfg *cfg)
 {
-	static const char *const modes[] = { "inner", "outer" };
 	struct cs_params *p = &cfg->params;
 	__u32 v;
 	int i;
 
 	switch (c) {
 	case CS_OPT_TUNNEL:
-		if (cs_parse_enum("--tunnel", arg, modes, 2, &v))
+		if (cs_parse_enum(what ?: "--tunnel", arg, cs_tunnel_names, 2,
+				  &v))
 			return -EINVAL;
 		p->tunnel = (p->tunnel & ~CS_TUN_OUTER) | (v ? CS_TUN_OUTER : 0);
 		return 0;
@@ -52,24 +55,25 @@ int cs_parse_tunnel_opt(int c, const char *arg, struct cs_steer_cfg *cfg)
 		p->tunnel |= CS_TUN_MPLS_ETH;
 		return 0;
 	case CS_OPT_VXLAN_PORT:
-		if (cs_parse_u32("--vxlan-port", arg, 1, 65535, &v))
+		what = what ?: "--vxlan-port";
+		if (cs_parse_u32(what, arg, 1, 65535, &v))
 			return -EINVAL;
 		if (v == CS_PORT_VXLAN || v == CS_PORT_GENEVE ||
 		    v == CS_PORT_GTPU) {
-			cs_err("--vxlan-port %u is %s's own port, which stage 1 always knows; name only other ports (such as 8472)",
-			       v, v == CS_PORT_VXLAN ? "VXLAN" :
+			cs_err("%s %u is %s's own port, which stage 1 always knows; name only other ports (such as 8472)",
+			       what, v, v == CS_PORT_VXLAN ? "VXLAN" :
 			       v == CS_PORT_GENEVE ? "Geneve" : "GTP-U");
 			return -EINVAL;
 		}
 		for (i = 0; i < CS_VXLAN_PORTS_MAX && p->vxlan_ports[i]; i++) {
 			if (p->vxlan_ports[i] != htons(v))
 				continue;
-			cs_err("--vxlan-port %u is given twice", v);
+			cs_err("%s %u is given twice", what, v);
 			return -EINVAL;
 		}
 		if (i == CS_VXLAN_PORTS_MAX) {
-			cs_err("--vxlan-port %u: at most %d extra VXLAN ports",
-			       v, CS_VXLAN_PORTS_MAX);
+			cs_err("%s %u: at most %d extra VXLAN ports",
+			       what, v, CS_VXLAN_PORTS_MAX);
 			return -EINVAL;
 		}
 		p->vxlan_ports[i] = htons(v);
@@ -106,6 +110,7 @@ void cs_steer_cfg_init(struct cs_steer_cfg *cfg)
 	cfg->stage2 = CS_STAGE2_PASS;
 	cfg->reuse_cpu_map_fd = -1;
 	cfg->reuse_table_fd = -1;
+	cfg->reuse_stats_fd = -1;
 }
 
 void cs_steer_set_buckets(struct cs_steer_cfg *cfg, __u32 nbuckets)
@@ -260,6 +265,15 @@ static int cs_steer_fill(struct cpusteer_bpf *skel,
 	}
 	if (cfg->reuse_table_fd >= 0)
 		return 0;
+	if (cfg->table) {
+		for (i = 0; i < cfg->nbuckets; i++) {
+			err = cs_bucket_set(bpf_map__fd(skel->maps.cs_table),
+					    i, cfg->table[i]);
+			if (err)
+				return err;
+		}
+		return 0;
+	}
 	return cs_table_fill(bpf_map__fd(skel->maps.cs_table), cfg->nbuckets,
 			     &cfg->cpus);
 }
@@ -300,6 +314,11 @@ static int steer_prepare(struct cpusteer_bpf *skel,
 		what = "reuse the attachment's indirection table";
 		err = bpf_map__reuse_fd(skel->maps.cs_table,
 					cfg->reuse_table_fd);
+	}
+	if (!err && cfg->reuse_stats_fd >= 0) {
+		what = "reuse the attachment's counters";
+		err = bpf_map__reuse_fd(skel->maps.cs_stats,
+					cfg->reuse_stats_fd);
 	}
 	/*
 	 * --hash hw: the NIC-hash program is device-bound to the interface

@@ -36,6 +36,9 @@ struct cs_steer_cfg {
 	bool tracing;			/* load the tracepoint programs */
 	int reuse_cpu_map_fd;		/* -1: create (and fill) our own */
 	int reuse_table_fd;		/* -1: create (and fill) our own */
+	int reuse_stats_fd;		/* -1: create our own */
+	const __u32 *table;		/* our own table's targets, bucket by
+					 * bucket; NULL: round-robin */
 	int ifindex;			/* --hash hw: the device to bind to */
 };
 
@@ -47,18 +50,29 @@ enum {
 	CS_OPT_MPLS_ETH,
 };
 
+extern const char *const cs_tunnel_names[2];	/* inner, outer */
+
 #define CS_TUNNEL_OPTIONS						\
 	{ "tunnel", required_argument, CS_OPT_TUNNEL, "inner|outer",	\
-	  "hash a tunnel's inner flow (default) or its outer one" },	\
+	  "hash a tunnel's inner flow or its outer one",		\
+	  .type = CS_OT_ENUM, .flags = CS_OF_CONFIG,			\
+	  .names = cs_tunnel_names, .nnames = 2, .def = "inner" },	\
 	{ "tunnel-id", no_argument, CS_OPT_TUNNEL_ID, NULL,		\
-	  "mix the VNI / GRE key / TEID into the hash" },		\
+	  "mix the VNI / GRE key / TEID into the hash",			\
+	  .type = CS_OT_FLAG, .flags = CS_OF_CONFIG },			\
 	{ "vxlan-port", required_argument, CS_OPT_VXLAN_PORT, "PORT",	\
-	  "another UDP port carrying VXLAN (up to 4 times)" },		\
+	  "another UDP port carrying VXLAN (up to 4 times)",		\
+	  .type = CS_OT_PORT, .flags = CS_OF_CONFIG | CS_OF_REPEAT },	\
 	{ "mpls-eth", no_argument, CS_OPT_MPLS_ETH, NULL,		\
-	  "Ethernet after the MPLS stack (pseudowire, control word optional)" }
+	  "Ethernet after the MPLS stack (pseudowire, control word optional)", \
+	  .type = CS_OT_FLAG, .flags = CS_OF_CONFIG }
 
-/* 0 if @c was a tunnel option (errors printed: -EINVAL), 1 if not ours. */
-int cs_parse_tunnel_opt(int c, const char *arg, struct cs_steer_cfg *cfg);
+/*
+ * 0 if @c was a tunnel option (errors printed: -EINVAL), 1 if not ours.
+ * @what names it in errors (NULL: "--NAME").
+ */
+int cs_parse_tunnel_opt(int c, const char *arg, const char *what,
+			struct cs_steer_cfg *cfg);
 /* "inner", "outer, tunnel-id, vxlan-port 8472", ... for status. */
 void cs_tunnel_describe(const struct cs_params *p, char *buf, size_t len);
 

@@ -10,6 +10,10 @@ const char *cs_cmd;
 
 static char *capture_buf;
 static size_t capture_len;
+static cs_err_sink_fn sink_fn;
+static void *sink_ctx;
+static const char *where_file;
+static unsigned int where_line;
 
 static void cs_vlog(const char *level, const char *fmt, va_list ap,
 		    bool json)
@@ -17,6 +21,10 @@ static void cs_vlog(const char *level, const char *fmt, va_list ap,
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (sink_fn && level[0] == 'e' && !capture_buf) {
+		sink_fn(sink_ctx, where_file, where_line, msg);
+		return;
+	}
 	if (capture_buf && level[0] == 'e') {
 		if (!capture_buf[0])
 			snprintf(capture_buf, capture_len, "%s", msg);
@@ -85,4 +93,18 @@ void cs_err_release(void)
 {
 	capture_buf = NULL;
 	capture_len = 0;
+}
+
+void cs_err_sink(cs_err_sink_fn fn, void *ctx)
+{
+	sink_fn = fn;
+	sink_ctx = ctx;
+	where_file = NULL;
+	where_line = 0;
+}
+
+void cs_err_where(const char *file, unsigned int line)
+{
+	where_file = file;
+	where_line = line;
 }

@@ -34,5 +34,14 @@ void cs_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void cs_err_capture(char *buf, size_t len);
 void cs_err_release(void);
+/*
+ * While @fn is set, every error goes to @fn instead of being printed, with
+ * the place cs_err_where() last named (the config checker files each
+ * under the FILE:LINE it concerns). NULL ends it.
+ */
+typedef void (*cs_err_sink_fn)(void *ctx, const char *file,
+			       unsigned int line, const char *msg);
+void cs_err_sink(cs_err_sink_fn fn, void *ctx);
+void cs_err_where(const char *file, unsigned int line);
 
 #endif

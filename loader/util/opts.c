@@ -26,7 +26,10 @@ void cs_usage(FILE *f, const struct cs_command *cmd)
 		else
 			snprintf(lhs, sizeof(lhs), "    --%s%s%s", o->name,
 				 o->arg ? " " : "", o->arg ? o->arg : "");
-		fprintf(f, "  %-28s %s\n", lhs, o->help);
+		fprintf(f, "  %-28s %s", lhs, o->help);
+		if (o->def)
+			fprintf(f, " (default %s)", o->def);
+		fprintf(f, "\n");
 	}
 }
 
@@ -218,4 +221,104 @@ int cs_parse_mac(const char *what, const char *s, __u8 mac[6])
 	cs_err("%s '%s' is not a MAC address such as 02:00:00:00:00:01",
 	       what, s);
 	return -EINVAL;
+}
+
+int cs_opts_parse(int argc, char **argv, const struct cs_command *cmd,
+		  int (*one)(void *ctx, int key, const char *arg), void *ctx)
+{
+	int c;
+
+	while ((c = cs_getopt(argc, argv, cmd)) != -1) {
+		if (c == CS_OPT_HELP) {
+			cs_usage(stdout, cmd);
+			return 1;
+		}
+		if (c == '?' || one(ctx, c, optarg))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_bool(const char *what, const char *s, __u32 *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcmp(s, yes[i])) {
+			*out = 1;
+			return 0;
+		}
+		if (!strcmp(s, no[i])) {
+			*out = 0;
+			return 0;
+		}
+	}
+	cs_err("%s '%s' is not yes or no", what, s);
+	return -EINVAL;
+}
+
+int cs_opt_value(const struct cs_option *o, const char *what, const char *s,
+		 __u32 *out)
+{
+	__u32 v;
+
+	switch (o->type) {
+	case CS_OT_FLAG:
+		if (!s) {
+			*out = 1;
+			return 0;
+		}
+		return parse_bool(what, s, out);
+	case CS_OT_U32:
+		return cs_parse_u32(what, s, o->min, o->max, out);
+	case CS_OT_POW2:
+		if (cs_parse_u32(what, s, o->min, o->max, &v))
+			return -EINVAL;
+		if (v & (v - 1)) {
+			cs_err("%s %u is not a power of two (such as %u or %u)",
+			       what, v, 1U << (31 - __builtin_clz(v)),
+			       1U << (32 - __builtin_clz(v)));
+			return -EINVAL;
+		}
+		*out = v;
+		return 0;
+	case CS_OT_ENUM:
+		return cs_parse_enum(what, s, o->names, o->nnames, out);
+	default:
+		cs_err("%s: not a typed option (a bug)", what);
+		return -EINVAL;
+	}
+}
+
+const struct cs_option *cs_opt_find(const struct cs_option *opts,
+				    const char *name)
+{
+	for (; opts->name; opts++)
+		if (!strcmp(opts->name, name))
+			return opts;
+	return NULL;
+}
+
+unsigned int cs_edit_distance(const char *a, const char *b)
+{
+	unsigned int row[64], i, j, diag, up, n = strlen(b);
+
+	if (n >= 64 || strlen(a) >= 64)
+		return 64;
+	for (j = 0; j <= n; j++)
+		row[j] = j;
+	for (i = 1; a[i - 1]; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= n; j++) {
+			up = row[j];
+			row[j] = a[i - 1] == b[j - 1] ? diag :
+				 1 + (diag < up ? (diag < row[j - 1] ? diag : row[j - 1]) :
+						  (up < row[j - 1] ? up : row[j - 1]));
+			diag = up;
+		}
+	}
+	return row[n];
 }

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * cpusteer apply: make this network namespace's attachments what the
+ * config says, changing only what differs, each live one in place.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attachment.h"
+#include "commands.h"
+#include "config.h"
+#include "lifecycle.h"
+#include "log.h"
+
+enum {
+	OPT_CONFIG = 256,
+	OPT_DRY_RUN,
+};
+
+static const struct cs_option apply_opts[] = {
+	{ "config", required_argument, OPT_CONFIG, "PATH",
+	  "the config file", .def = CS_CONF_PATH },
+	{ "dry-run", no_argument, OPT_DRY_RUN, NULL,
+	  "print what would change, change nothing" },
+	{ "help", no_argument, CS_OPT_HELP, NULL, "show this help" },
+	{}
+};
+
+const struct cs_command cs_cmd_apply = {
+	.name = "apply",
+	.func = cmd_apply,
+	.synopsis = "[--config PATH] [--dry-run]",
+	.summary = "Make the attachments what the config file says, changing only what differs.",
+	.details =
+"Reads and checks the whole config first (as 'cpusteer check-config'): on\n"
+"any error nothing is changed (exit 2). Then, for each interface in it:\n"
+"attaches it if it is not, or changes the live attachment in place: CPU\n"
+"list, table and queue changes are map updates; hash, tunnel, fallback\n"
+"and table-size changes load a new stage-1 program and swap it in with\n"
+"bpf_link_update(), so the interface always has a program, with the same\n"
+"hash key. A change of XDP mode or between planned and given CPUs needs\n"
+"a new link, and says so. Attachments that apply made and that are no\n"
+"longer in the config are detached; others are left alone. If changing\n"
+"an interface fails, it is put back as it was and the others go on.\n"
+"Exit status 0 when everything was applied, 1 when an interface is\n"
+"missing or failed. The same config applied twice changes nothing.\n",
+	.opts = apply_opts,
+};
+
+struct apply_args {
+	const char *path;
+	bool dry_run;
+};
+
+static int apply_one_opt(void *ctx, int c, const char *arg)
+{
+	struct apply_args *a = ctx;
+
+	if (c == OPT_CONFIG)
+		a->path = arg;
+	else if (c == OPT_DRY_RUN)
+		a->dry_run = true;
+	return 0;
+}
+
+struct tally {
+	int attached, changed, detached, unchanged, failed;
+};
+
+static void say_attach(const struct cs_life *l, bool dry_run)
+{
+	const struct cs_steer_cfg *c = &l->spec->cfg;
+	char cpus[256];
+
+	cs_cpulist_format(&c->cpus, cpus, sizeof(cpus));
+	printf("%s: %sattach%s: hash %s, %u buckets over CPUs %s, qsize %u, stage2 %s, %s XDP\n",
+	       l->ifname, dry_run ? "would " : "", dry_run ? "" : "ed",
+	       cs_hash_mode_names[c->params.hash_mode], c->nbuckets, cpus,
+	       c->qsize, cs_stage2_names[c->stage2],
+	       cs_xdp_mode_names[l->spec->xdp_mode]);
+}
+
+static int apply_iface(struct cs_state *st, struct cs_conf_iface *ifc,
+		       bool dry_run, struct tally *t)
+{
+	struct cs_life l = {
+		.ifname = ifc->name, .ifindex = ifc->ifindex, .st = st,
+		.key = cs_pin_key_here(st, ifc->ifindex), .spec = &ifc->spec,
+		.meta_flags = CS_META_MANAGED, .quiet = true,
+	};
+	struct cs_attachment cur;
+	struct cs_pin_key key;
+	__u32 foreign;
+	int err, n;
+
+	if (ifc->spec.automatic) {
+		err = cs_life_plan(&l);
+		if (err)
+			goto out;
+	}
+	if (st->root_fd >= 0 && !cs_attachment_of(st, ifc->ifindex, &key)) {
+		l.key = key;
+		err = cs_attachment_open(st, &key, &cur);
+		if (err) {
+			cs_err("%s: %s", ifc->name, cur.error);
+			goto out;
+		}
+		err = cs_life_update(&l, &cur, dry_run, &n);
+		cs_attachment_close(&cur);
+		if (!err && n)
+			t->changed++;
+		else if (!err)
+			t->unchanged++;
+		goto out;
+	}
+	err = cs_life_check_hook(&l, &foreign);
+	if (!err && !dry_run)
+		err = cs_life_attach(&l);
+	if (!err) {
+		say_attach(&l, dry_run);
+		t->attached++;
+	}
+out:
+	if (err)
+		t->failed++;
+	cs_life_free(&l);
+	return err;
+}
+
+static bool in_config(const struct cs_conf *c, const struct cs_attachment *a)
+{
+	int i;
+
+	for (i = 0; i < c->nifs; i++) {
+		if (!c->ifs[i].missing && c->ifs[i].ifindex == a->ifindex &&
+		    a->link_state == CS_LINK_HERE)
+			return true;
+		if (!strcmp(c->ifs[i].name, a->ifname))
+			return true;
+	}
+	return false;
+}
+
+/* Attachments apply made that the config no longer has: detached. */
+static void detach_left(struct cs_state *st, const struct cs_conf *c,
+			bool dry_run, struct tally *t)
+{
+	static struct cs_pin_key keys[CS_MAX_ATTACHMENTS];
+	struct cs_attachment a;
+	int i, n;
+
+	if (st->root_fd < 0)
+		return;
+	n = cs_attachment_select(st, NULL, keys, CS_MAX_ATTACHMENTS, NULL);
+	for (i = 0; i < n; i++) {
+		if (keys[i].netns != st->netns)
+			continue;	/* a device moved here: not ours */
+		cs_attachment_open(st, &keys[i], &a);
+		if (!(a.meta.flags & CS_META_MANAGED) || in_config(c, &a)) {
+			cs_attachment_close(&a);
+			continue;
+		}
+		printf("%s: %sdetach%s: no longer in the config\n", a.ifname,
+		       dry_run ? "would " : "", dry_run ? "" : "ed");
+		if (!dry_run && cs_life_detach(st, &keys[i], a.ifname, false))
+			t->failed++;
+		else
+			t->detached++;
+		cs_attachment_close(&a);
+	}
+}
+
+static int apply_run(const struct apply_args *a, struct cs_conf *c)
+{
+	struct tally t = {};
+	struct cs_state st = { .root_fd = -1 };
+	char why[512];
+	int i, err;
+
+	if (!a->dry_run) {
+		err = cs_state_open(CS_STATE_CREATE, &st);
+	} else {
+		cs_err_capture(why, sizeof(why));
+		err = cs_state_open(CS_STATE_READ, &st);
+		cs_err_release();
+		if (err)
+			cs_warn("%s (so this dry run takes nothing as attached)",
+				why);
+		err = 0;
+	}
+	if (err)
+		return CS_EXIT_FAIL;
+	for (i = 0; i < c->nifs; i++) {
+		if (c->ifs[i].missing)
+			continue;	/* said with the config's errors */
+		apply_iface(&st, &c->ifs[i], a->dry_run, &t);
+	}
+	detach_left(&st, c, a->dry_run, &t);
+	cs_state_close(&st);
+	if (!t.attached && !t.changed && !t.detached && !t.failed)
+		printf("cpusteer: nothing to change: %d interface%s as configured\n",
+		       t.unchanged, t.unchanged == 1 ? "" : "s");
+	else
+		printf("cpusteer: %s %s: %d attached, %d changed, %d detached, %d unchanged, %d failed, %d missing\n",
+		       a->dry_run ? "would apply" : "applied", a->path,
+		       t.attached, t.changed, t.detached, t.unchanged,
+		       t.failed, c->missing);
+	return t.failed || c->missing ? CS_EXIT_FAIL : CS_EXIT_OK;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	struct apply_args a = { .path = CS_CONF_PATH };
+	struct cs_conf conf;
+	int err;
+
+	err = cs_opts_parse(argc, argv, &cs_cmd_apply, apply_one_opt, &a);
+	if (err)
+		return err > 0 ? CS_EXIT_OK : CS_EXIT_USAGE;
+	if (optind != argc) {
+		cs_err("apply takes no operands, got '%s' (the config file goes after --config)",
+		       argv[optind]);
+		return CS_EXIT_USAGE;
+	}
+	if (cs_require_root() ||
+	    cs_features_require(CS_NEED_STEER, "apply", NULL))
+		return CS_EXIT_FAIL;
+	if (cs_conf_load(a.path, &conf)) {
+		cs_err("out of memory");
+		return CS_EXIT_FAIL;
+	}
+	cs_conf_print(&conf, stderr);
+	if (conf.errors) {
+		cs_err("%d error%s in %s: nothing was changed",
+		       conf.errors, conf.errors == 1 ? "" : "s", a.path);
+		cs_conf_free(&conf);
+		return CS_EXIT_USAGE;
+	}
+	err = apply_run(&a, &conf);
+	cs_conf_free(&conf);
+	return err;
+}
