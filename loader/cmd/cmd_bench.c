@@ -303,38 +303,34 @@ out:
 	return err;
 }
 
+static int bench_one(void *ctx, int c, const char *arg)
+{
+	struct bench_args *a = ctx;
+
+	switch (c) {
+	case OPT_REPEAT:
+		return cs_parse_u32("--repeat", arg, 1000000, 100000000,
+				    &a->repeat);
+	case OPT_RUNS:
+		return cs_parse_u32("--runs", arg, 1, BENCH_MAX_RUNS, &a->runs);
+	case OPT_HASH:
+		return cs_parse_enum("--hash mode", arg, cs_hash_mode_names,
+				     CS_HASH_MODE_MAX, &a->mode);
+	case CS_OPT_JSON:
+		cs_json = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	struct bench_args a = { BENCH_REPEAT, BENCH_RUNS, CS_HASH_L4_SYM };
-	int c, err = 0;
+	int err;
 
-	while ((c = cs_getopt(argc, argv, &cs_cmd_bench)) != -1) {
-		switch (c) {
-		case OPT_REPEAT:
-			err = cs_parse_u32("--repeat", optarg, 1000000,
-					   100000000, &a.repeat);
-			break;
-		case OPT_RUNS:
-			err = cs_parse_u32("--runs", optarg, 1, BENCH_MAX_RUNS,
-					   &a.runs);
-			break;
-		case OPT_HASH:
-			err = cs_parse_enum("--hash mode", optarg,
-					    cs_hash_mode_names,
-					    CS_HASH_MODE_MAX, &a.mode);
-			break;
-		case CS_OPT_JSON:
-			cs_json = true;
-			break;
-		case CS_OPT_HELP:
-			cs_usage(stdout, &cs_cmd_bench);
-			return CS_EXIT_OK;
-		default:
-			return CS_EXIT_USAGE;
-		}
-		if (err)
-			return CS_EXIT_USAGE;
-	}
+	err = cs_opts_parse(argc, argv, &cs_cmd_bench, bench_one, &a);
+	if (err)
+		return err > 0 ? CS_EXIT_OK : CS_EXIT_USAGE;
 	if (a.mode & CS_HASH_F_HW) {
 		cs_err("--hash hw needs a NIC to bind to; bench measures the software modes (hw falls back to l4-sym)");
 		return CS_EXIT_USAGE;

@@ -89,53 +89,46 @@ static const char *const verdict_names[XDP_REDIRECT + 1] = {
 	[XDP_TX] = "tx", [XDP_REDIRECT] = "redirect",
 };
 
+static int classify_one(void *ctx, int c, const char *arg)
+{
+	struct classify_args *a = ctx;
+	struct cs_steer_cfg *cfg = &a->cfg;
+	int err;
+
+	switch (c) {
+	case OPT_PCAP:
+		a->pcap = arg;
+		return 0;
+	case OPT_CPUS:
+		a->have_cpus = true;
+		return cs_cpulist_parse("--cpus", arg, &cfg->cpus);
+	case OPT_HASH:
+		a->have_mode = true;
+		return cs_parse_enum("--hash mode", arg, cs_hash_mode_names,
+				     CS_HASH_MODE_MAX, &cfg->params.hash_mode);
+	case OPT_BUCKETS:
+		a->have_mode = true;
+		return cs_parse_buckets(arg, cfg);
+	case OPT_KEY:
+		a->have_key = true;
+		return cs_key_parse(arg, cfg->params.key);
+	case OPT_SUMMARY:
+		a->summary_only = true;
+		return 0;
+	}
+	err = cs_parse_tunnel_opt(c, arg, NULL, cfg);
+	a->have_mode = true;
+	return err ? -EINVAL : 0;
+}
+
 static int classify_parse(int argc, char **argv, struct classify_args *a)
 {
-	struct cs_steer_cfg *cfg = &a->cfg;
-	int c;
+	int err;
 
-	cs_steer_cfg_init(cfg);
-	while ((c = cs_getopt(argc, argv, &cs_cmd_classify)) != -1) {
-		int err = 0;
-
-		switch (c) {
-		case OPT_PCAP:
-			a->pcap = optarg;
-			break;
-		case OPT_CPUS:
-			a->have_cpus = true;
-			err = cs_cpulist_parse("--cpus", optarg, &cfg->cpus);
-			break;
-		case OPT_HASH:
-			a->have_mode = true;
-			err = cs_parse_enum("--hash mode", optarg,
-					    cs_hash_mode_names,
-					    CS_HASH_MODE_MAX,
-					    &cfg->params.hash_mode);
-			break;
-		case OPT_BUCKETS:
-			a->have_mode = true;
-			err = cs_parse_buckets(optarg, cfg);
-			break;
-		case OPT_KEY:
-			a->have_key = true;
-			err = cs_key_parse(optarg, cfg->params.key);
-			break;
-		case OPT_SUMMARY:
-			a->summary_only = true;
-			break;
-		case CS_OPT_HELP:
-			cs_usage(stdout, &cs_cmd_classify);
-			return 1;	/* --help: done */
-		default:
-			err = cs_parse_tunnel_opt(c, optarg, NULL, cfg);
-			if (err > 0)
-				return -EINVAL;
-			a->have_mode = true;
-		}
-		if (err)
-			return err;
-	}
+	cs_steer_cfg_init(&a->cfg);
+	err = cs_opts_parse(argc, argv, &cs_cmd_classify, classify_one, a);
+	if (err)
+		return err;	/* 1: --help, done */
 	if (!a->pcap) {
 		cs_err("--pcap FILE is required");
 		return -EINVAL;
@@ -158,7 +151,7 @@ static int classify_parse(int argc, char **argv, struct classify_args *a)
 		cs_err("--hash, --buckets, --key and the tunnel options go with --cpus; IFACE brings its own");
 		return -EINVAL;
 	}
-	if (a->have_cpus && cs_cpus_check_online("--cpus", &cfg->cpus))
+	if (a->have_cpus && cs_cpus_check_online("--cpus", &a->cfg.cpus))
 		return -EINVAL;
 	if (a->ifname && cs_ifname_check("IFACE", a->ifname))
 		return -EINVAL;

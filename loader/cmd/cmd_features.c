@@ -53,18 +53,9 @@ int cmd_features(int argc, char **argv)
 	bool steer = true, has;
 	int c, i;
 
-	while ((c = cs_getopt(argc, argv, &cs_cmd_features)) != -1) {
-		switch (c) {
-		case CS_OPT_JSON:
-			cs_json = true;
-			break;
-		case CS_OPT_HELP:
-			cs_usage(stdout, &cs_cmd_features);
-			return CS_EXIT_OK;
-		default:
-			return CS_EXIT_USAGE;
-		}
-	}
+	c = cs_opts_parse(argc, argv, &cs_cmd_features, cs_opt_json_only, NULL);
+	if (c)
+		return c > 0 ? CS_EXIT_OK : CS_EXIT_USAGE;
 	if (optind < argc) {
 		cs_err("unexpected argument '%s': cpusteer features [--json]",
 		       argv[optind]);

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE	/* strerrorname_np() */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,20 +306,22 @@ static int src_mac(const char *ifname, __u8 *mac)
 	return err;
 }
 
+static int gen_one(void *ctx, int c, const char *arg)
+{
+	(void)arg;	/* parse_one() reads optarg, as getopt left it */
+	return parse_one(ctx, c);
+}
+
+/* 0, 1 after --help, or -EINVAL after an error was printed. */
 static int gen_parse(int argc, char **argv, struct gen_args *a)
 {
-	int c;
+	int err;
 
 	cs_gen_cfg_init(&a->cfg);
 	a->tunnel_id = 1;
-	while ((c = cs_getopt(argc, argv, &cs_cmd_gen)) != -1) {
-		if (c == CS_OPT_HELP) {
-			cs_usage(stdout, &cs_cmd_gen);
-			exit(CS_EXIT_OK);
-		}
-		if (c == '?' || parse_one(a, c))
-			return -EINVAL;
-	}
+	err = cs_opts_parse(argc, argv, &cs_cmd_gen, gen_one, a);
+	if (err)
+		return err;
 	if (optind < argc)
 		a->ifname = argv[optind++];
 	if (optind < argc) {
@@ -558,6 +561,8 @@ static void report_text(const struct gen_args *a,
 		printf("\n");
 		return;
 	}
+	if (r->stopped)
+		printf(" (stopped by a signal)");
 	cause_list(r, list, sizeof(list));
 	printf(": %s accepted %llu, refused %llu%s%s%s\n", a->ifname,
 	       (unsigned long long)r->accepted, (unsigned long long)refused,
@@ -586,6 +591,9 @@ static void report_json(const struct gen_args *a,
 	json_object_object_add(o, "pps", json_object_new_double(pps));
 	json_object_object_add(o, "flows", json_object_new_int(a->cfg.flows));
 	json_object_object_add(o, "size", json_object_new_int(a->cfg.size));
+	if (!a->pcap)
+		json_object_object_add(o, "stopped",
+				       json_object_new_boolean(r->stopped));
 	if (!a->pcap) {
 		counts = json_object_new_object();
 		causes = json_object_new_object();
@@ -648,14 +656,30 @@ static int check_up(const struct gen_args *a)
 	return -ENETDOWN;
 }
 
+static void stop_handler(int sig)
+{
+	(void)sig;
+	cs_gen_stop = 1;
+}
+
+/* Ctrl-C or a SIGTERM: stop sending and report what was sent. */
+static void on_stop(void)
+{
+	struct sigaction sa = { .sa_handler = stop_handler };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 int cmd_gen(int argc, char **argv)
 {
 	struct gen_args a = {};
 	struct cs_gen_result r = {};
 	int err;
 
-	if (gen_parse(argc, argv, &a))
-		return CS_EXIT_USAGE;
+	err = gen_parse(argc, argv, &a);
+	if (err)
+		return err > 0 ? CS_EXIT_OK : CS_EXIT_USAGE;
 	if (!a.seeded && (err = cs_gen_random_seed(&a.cfg.seed))) {
 		cs_err("cannot draw a random seed (getrandom: %s): give one with --seed N",
 		       strerror(-err));
@@ -669,6 +693,7 @@ int cmd_gen(int argc, char **argv)
 					"gen --pcap FILE writes the same frames") ||
 		    check_up(&a))
 			return CS_EXIT_FAIL;
+		on_stop();
 		err = cs_gen_live(&a.cfg, a.ifindex, &r);
 	}
 	if (err && (!r.sent || r.miscounted))

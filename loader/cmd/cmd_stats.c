@@ -306,34 +306,40 @@ static int stats_run(const char *only, double interval, __u32 count)
 	return err ? err : broken ? -EIO : 0;
 }
 
+struct stats_opts {
+	double interval;
+	__u32 count;
+};
+
+static int stats_one(void *ctx, int c, const char *arg)
+{
+	struct stats_opts *o = ctx;
+
+	switch (c) {
+	case OPT_INTERVAL:
+		return cs_parse_double("--interval", arg, 0.1, 3600,
+				       &o->interval);
+	case OPT_COUNT:
+		return cs_parse_u32("--count", arg, 1, UINT32_MAX, &o->count);
+	case CS_OPT_JSON:
+		cs_json = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 int cmd_stats(int argc, char **argv)
 {
-	double interval = 1.0;
-	__u32 count = 0;
-	int c, err;
+	struct stats_opts o = { .interval = 1.0 };
+	double interval;
+	__u32 count;
+	int err;
 
-	while ((c = cs_getopt(argc, argv, &cs_cmd_stats)) != -1) {
-		switch (c) {
-		case OPT_INTERVAL:
-			if (cs_parse_double("--interval", optarg, 0.1, 3600,
-					    &interval))
-				return CS_EXIT_USAGE;
-			break;
-		case OPT_COUNT:
-			if (cs_parse_u32("--count", optarg, 1, UINT32_MAX,
-					 &count))
-				return CS_EXIT_USAGE;
-			break;
-		case CS_OPT_JSON:
-			cs_json = true;
-			break;
-		case CS_OPT_HELP:
-			cs_usage(stdout, &cs_cmd_stats);
-			return CS_EXIT_OK;
-		default:
-			return CS_EXIT_USAGE;
-		}
-	}
+	err = cs_opts_parse(argc, argv, &cs_cmd_stats, stats_one, &o);
+	if (err)
+		return err > 0 ? CS_EXIT_OK : CS_EXIT_USAGE;
+	interval = o.interval;
+	count = o.count;
 	if (argc - optind > 1) {
 		cs_err("at most one interface: cpusteer stats [IFACE]");
 		return CS_EXIT_USAGE;

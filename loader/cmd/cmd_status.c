@@ -195,18 +195,9 @@ int cmd_status(int argc, char **argv)
 {
 	int c, err;
 
-	while ((c = cs_getopt(argc, argv, &cs_cmd_status)) != -1) {
-		switch (c) {
-		case CS_OPT_JSON:
-			cs_json = true;
-			break;
-		case CS_OPT_HELP:
-			cs_usage(stdout, &cs_cmd_status);
-			return CS_EXIT_OK;
-		default:
-			return CS_EXIT_USAGE;
-		}
-	}
+	c = cs_opts_parse(argc, argv, &cs_cmd_status, cs_opt_json_only, NULL);
+	if (c)
+		return c > 0 ? CS_EXIT_OK : CS_EXIT_USAGE;
 	if (argc - optind > 1) {
 		cs_err("at most one interface: cpusteer status [IFACE]");
 		return CS_EXIT_USAGE;

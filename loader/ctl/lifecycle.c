@@ -1066,41 +1066,33 @@ int cs_life_update(struct cs_life *a, const struct cs_attachment *cur,
 	*changes = 0;
 	a->spec->cfg.params.key[0] = cur->params.key[0];
 	a->spec->cfg.params.key[1] = cur->params.key[1];
-	if (strcmp(cur->xdp_mode, mode) || planned != a->spec->automatic ||
-	    (planned && plan_pending(a))) {
-		printf("%s: %s%s: %s\n", a->ifname, dry_run ? "would " : "",
-		       strcmp(cur->xdp_mode, mode) ? "change the XDP mode, which needs a new link" :
-		       planned != a->spec->automatic ? "change between planned and given targets" :
-						       "change the interrupt pinning",
-		       "detached and attached again (frames are not steered meanwhile)");
-		*changes = 1;
-		if (dry_run)
-			return 0;
-		/* The table moves as few flows as it can even so. */
-		u = calloc(1, sizeof(*u));
-		if (!u)
-			return -ENOMEM;
-		u->a = a;
-		u->cur = cur;
-		err = update_prepare(u);
-		if (!err) {
-			a->spec->cfg.table = u->table;
-			err = reattach(a, cur, planned);
-			a->spec->cfg.table = NULL;
-		}
-		free(u->table);
-		free(u);
-		return err;
-	}
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
 	u->a = a;
 	u->cur = cur;
 	err = update_prepare(u);
-	if (!err)
-		*changes = describe(u, dry_run);
-	if (err || dry_run || !*changes)
+	if (err)
+		goto out;
+	if (strcmp(cur->xdp_mode, mode) || planned != a->spec->automatic ||
+	    (planned && plan_pending(a))) {
+		printf("%s: %s%s: %s detached and attached again (frames are not steered meanwhile)\n",
+		       a->ifname, dry_run ? "would " : "",
+		       strcmp(cur->xdp_mode, mode) ? "change the XDP mode, which needs a new link" :
+		       planned != a->spec->automatic ? "change between planned and given targets" :
+						       "change the interrupt pinning",
+		       dry_run ? "it would be" : "so it was");
+		*changes = 1;
+		if (dry_run)
+			goto out;
+		/* The table moves as few flows as it can even so. */
+		a->spec->cfg.table = u->table;
+		err = reattach(a, cur, planned);
+		a->spec->cfg.table = NULL;
+		goto out;
+	}
+	*changes = describe(u, dry_run);
+	if (dry_run || !*changes)
 		goto out;
 	err = update_load(u);
 	if (!err)

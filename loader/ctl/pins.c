@@ -675,22 +675,38 @@ int cs_meta_pin(const struct cs_pin_key *k, const struct cs_pin_meta *m)
 	return err;
 }
 
-int cs_meta_read(const struct cs_state *st, const struct cs_pin_key *k,
-		 struct cs_pin_meta *m)
+/* The meta map of @k, if it is one cpusteer made (our value size). */
+static int meta_open(const struct cs_state *st, const struct cs_pin_key *k)
 {
 	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), zero = 0;
+	__u32 len = sizeof(info);
 	int fd, err = 0;
 
 	fd = cs_pin_open(st, k, CS_PIN_META);
 	if (fd < 0)
 		return fd;
-	/* Read only what cpusteer wrote: the size must be ours. */
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		err = -errno;
-	else if (info.value_size != sizeof(*m) || info.max_entries != 1)
+	else if (info.value_size != sizeof(struct cs_pin_meta) ||
+		 info.max_entries != 1)
 		err = -EINVAL;
-	else if (bpf_map_lookup_elem(fd, &zero, m))
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int cs_meta_read(const struct cs_state *st, const struct cs_pin_key *k,
+		 struct cs_pin_meta *m)
+{
+	__u32 zero = 0;
+	int fd, err = 0;
+
+	fd = meta_open(st, k);
+	if (fd < 0)
+		return fd;
+	if (bpf_map_lookup_elem(fd, &zero, m))
 		err = -errno;
 	close(fd);
 	if (!err)
@@ -701,20 +717,16 @@ int cs_meta_read(const struct cs_state *st, const struct cs_pin_key *k,
 int cs_meta_write(const struct cs_state *st, const struct cs_pin_key *k,
 		  const struct cs_pin_meta *m)
 {
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info), zero = 0;
+	__u32 zero = 0;
 	int fd, err = 0;
 
-	fd = cs_pin_open(st, k, CS_PIN_META);
-	if (fd < 0)
-		return fd;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+	fd = meta_open(st, k);
+	if (fd >= 0 && bpf_map_update_elem(fd, &zero, m, BPF_ANY))
 		err = -errno;
-	else if (info.value_size != sizeof(*m) || info.max_entries != 1)
-		err = -EINVAL;
-	else if (bpf_map_update_elem(fd, &zero, m, BPF_ANY))
-		err = -errno;
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	else
+		err = fd;
 	if (err)
 		cs_err("cannot record the attachment's meta: %s",
 		       strerror(-err));

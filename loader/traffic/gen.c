@@ -444,6 +444,8 @@ static int gen_attach_counters(struct gen_bpf *skel)
 	return 0;
 }
 
+volatile sig_atomic_t cs_gen_stop;
+
 int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
 		struct cs_gen_result *res)
 {
@@ -479,6 +481,10 @@ int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
 
 		if (cfg->duration > 0 && t >= cfg->duration)
 			break;
+		if (cs_gen_stop) {
+			res->stopped = true;
+			break;
+		}
 		if (cfg->rate > 0) {
 			owed = cfg->rate * t - res->sent;
 			if (owed < GEN_MIN_CHUNK) {

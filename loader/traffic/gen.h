@@ -8,6 +8,7 @@
 #define CS_GEN_MOD_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <linux/types.h>
 
 #include "cs_gen.h"
@@ -58,8 +59,15 @@ struct cs_gen_result {
 	__u64 refused[CS_GEN_REFUSED_SLOTS];	/* by errno: include/cs_gen.h */
 	__u64 unaccounted;	/* sent, but no tracepoint reported them */
 	bool miscounted;	/* more outcomes than frames: counts useless */
+	bool stopped;		/* cs_gen_stop ended it early */
 	double seconds;
 };
+
+/*
+ * Set (from a SIGINT or SIGTERM handler) to end cs_gen_live() early: it
+ * stops sending and reports what was sent, as at the end of --duration.
+ */
+extern volatile sig_atomic_t cs_gen_stop;
 
 /* Defaults; the seed is 0 (the command line draws one or takes --seed). */
 void cs_gen_cfg_init(struct cs_gen_cfg *cfg);

@@ -322,3 +322,13 @@ unsigned int cs_edit_distance(const char *a, const char *b)
 	}
 	return row[n];
 }
+
+int cs_opt_json_only(void *ctx, int c, const char *arg)
+{
+	(void)ctx;
+	(void)arg;
+	if (c != CS_OPT_JSON)
+		return -EINVAL;
+	cs_json = true;
+	return 0;
+}

@@ -77,6 +77,8 @@ int cs_getopt(int argc, char **argv, const struct cs_command *cmd);
  */
 int cs_opts_parse(int argc, char **argv, const struct cs_command *cmd,
 		  int (*one)(void *ctx, int key, const char *arg), void *ctx);
+/* For cs_opts_parse() of a command whose only option is --json. */
+int cs_opt_json_only(void *ctx, int c, const char *arg);
 /*
  * A typed option's value (U32, POW2, ENUM, FLAG) into *@out, checked the
  * same way wherever it comes from; @what names it in errors ("--qsize",
