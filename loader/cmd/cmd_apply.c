@@ -82,50 +82,66 @@ static void say_attach(const struct cs_life *l, bool dry_run)
 	       cs_xdp_mode_names[l->spec->xdp_mode]);
 }
 
-static int apply_iface(struct cs_state *st, struct cs_conf_iface *ifc,
-		       bool dry_run, struct tally *t)
+/* One interface: what it is now, and whether it can be changed. */
+struct job {
+	struct cs_conf_iface *ifc;
+	struct cs_life life;
+	struct cs_attachment cur;
+	bool attached;		/* cur is open: change it in place */
+	bool ok;		/* checked: go ahead */
+};
+
+/*
+ * Everything that can be checked before changing anything: the plan (with
+ * cpus = auto), the attachment there now, whose hook it is.
+ */
+static int prepare(struct cs_state *st, struct job *j)
 {
-	struct cs_life l = {
+	struct cs_conf_iface *ifc = j->ifc;
+	struct cs_pin_key key;
+	__u32 foreign;
+	int err;
+
+	j->life = (struct cs_life){
 		.ifname = ifc->name, .ifindex = ifc->ifindex, .st = st,
 		.key = cs_pin_key_here(st, ifc->ifindex), .spec = &ifc->spec,
 		.meta_flags = CS_META_MANAGED, .quiet = true,
 	};
-	struct cs_attachment cur;
-	struct cs_pin_key key;
-	__u32 foreign;
-	int err, n;
-
 	if (ifc->spec.automatic) {
-		err = cs_life_plan(&l);
+		err = cs_life_plan(&j->life);
 		if (err)
-			goto out;
+			return err;
 	}
 	if (st->root_fd >= 0 && !cs_attachment_of(st, ifc->ifindex, &key)) {
-		l.key = key;
-		err = cs_attachment_open(st, &key, &cur);
+		j->life.key = key;
+		err = cs_attachment_open(st, &key, &j->cur);
 		if (err) {
-			cs_err("%s: %s", ifc->name, cur.error);
-			goto out;
+			cs_err("%s: %s", ifc->name, j->cur.error);
+			return err;
 		}
-		err = cs_life_update(&l, &cur, dry_run, &n);
-		cs_attachment_close(&cur);
+		j->attached = true;
+		return 0;
+	}
+	return cs_life_check_hook(&j->life, &foreign);
+}
+
+static int apply_job(struct job *j, bool dry_run, struct tally *t)
+{
+	int err, n;
+
+	if (j->attached) {
+		err = cs_life_update(&j->life, &j->cur, dry_run, &n);
 		if (!err && n)
 			t->changed++;
 		else if (!err)
 			t->unchanged++;
-		goto out;
+		return err;
 	}
-	err = cs_life_check_hook(&l, &foreign);
-	if (!err && !dry_run)
-		err = cs_life_attach(&l);
+	err = dry_run ? 0 : cs_life_attach(&j->life);
 	if (!err) {
-		say_attach(&l, dry_run);
+		say_attach(&j->life, dry_run);
 		t->attached++;
 	}
-out:
-	if (err)
-		t->failed++;
-	cs_life_free(&l);
 	return err;
 }
 
@@ -176,6 +192,7 @@ static int apply_run(const struct apply_args *a, struct cs_conf *c)
 {
 	struct tally t = {};
 	struct cs_state st = { .root_fd = -1 };
+	struct job *jobs;
 	char why[512];
 	int i, err;
 
@@ -192,11 +209,31 @@ static int apply_run(const struct apply_args *a, struct cs_conf *c)
 	}
 	if (err)
 		return CS_EXIT_FAIL;
+	jobs = calloc(c->nifs ?: 1, sizeof(*jobs));
+	if (!jobs) {
+		cs_state_close(&st);
+		return CS_EXIT_FAIL;
+	}
+	/* Everything checked first; an interface that fails its checks is
+	 * reported and left as it is, the others go on.
+	 */
 	for (i = 0; i < c->nifs; i++) {
+		jobs[i].ifc = &c->ifs[i];
 		if (c->ifs[i].missing)
 			continue;	/* said with the config's errors */
-		apply_iface(&st, &c->ifs[i], a->dry_run, &t);
+		jobs[i].ok = !prepare(&st, &jobs[i]);
+		if (!jobs[i].ok)
+			t.failed++;
 	}
+	for (i = 0; i < c->nifs; i++)
+		if (jobs[i].ok && apply_job(&jobs[i], a->dry_run, &t))
+			t.failed++;
+	for (i = 0; i < c->nifs; i++) {
+		if (jobs[i].attached)
+			cs_attachment_close(&jobs[i].cur);
+		cs_life_free(&jobs[i].life);
+	}
+	free(jobs);
 	detach_left(&st, c, a->dry_run, &t);
 	cs_state_close(&st);
 	if (!t.attached && !t.changed && !t.detached && !t.failed)
