@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -452,12 +453,16 @@ int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
 	struct xdp_md ctx = { .ingress_ifindex = ifindex };
 	__u8 tmpl[CS_FRAME_MAX];
 	struct cs_gen_flow f0;
+	sigset_t stop_sigs, old_sigs;
 	struct gen_bpf *skel;
 	double start, owed;
 	size_t len;
 	int err;
 
 	memset(res, 0, sizeof(*res));
+	sigemptyset(&stop_sigs);
+	sigaddset(&stop_sigs, SIGINT);
+	sigaddset(&stop_sigs, SIGTERM);
 	err = cs_gen_load(cfg, ifindex, &skel);
 	if (err)
 		return err;
@@ -495,9 +500,14 @@ int cs_gen_live(const struct cs_gen_cfg *cfg, int ifindex,
 				n = (__u64)owed;
 		}
 		opts.repeat = n < GEN_CHUNK ? n : GEN_CHUNK;
-		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.cs_gen),
-					   &opts)) {
-			err = -errno;
+		/* A signal would cut a run short (EINTR) without saying how
+		 * many frames went: it waits for the run's end instead.
+		 */
+		sigprocmask(SIG_BLOCK, &stop_sigs, &old_sigs);
+		err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.cs_gen),
+					     &opts) ? -errno : 0;
+		sigprocmask(SIG_SETMASK, &old_sigs, NULL);
+		if (err) {
 			if (err == -EINVAL && !res->sent)
 				cs_err("the kernel refused to run a %zu-byte live frame (%s): live frames must fit in a page after the kernel's headroom (on 6.18 with 4 KiB pages, --size %d is the largest): lower --size, or write a pcap",
 				       len, strerror(-err), GEN_LIVE_MAX_SIZE);
