@@ -55,10 +55,30 @@
 #define CS_ENCAP_DEPTH		3
 #endif
 
+/*
+ * GTP-U extension headers walked (3GPP TS 29.281 5.2): a G-PDU from a 5G
+ * core carries one PDU Session Container; 4 leaves room for a UDP Port and
+ * a PDCP PDU Number beside it, and bounds the loop for the verifier.
+ */
+#ifndef CS_GTP_EXT_MAX
+#define CS_GTP_EXT_MAX		4
+#endif
+
+/*
+ * Where the encapsulation walk stops looking: a header starting this far
+ * into the frame is not walked. The deepest stack the walk can meet (4
+ * tags, 8 labels, three tunnels each under an IPv6 header with 6 extension
+ * headers, ERSPAN III with its subheader) starts under 900 bytes; a
+ * constant bound also gives the verifier a range for the cursor offset
+ * that travels between the walk's functions.
+ */
+#define CS_WALK_MAX_OFF		1024
+
 /* UDP ports of the tunnels stage 1 enters (IANA; GTP-U: 3GPP TS 29.281). */
 #define CS_PORT_VXLAN		4789
 #define CS_PORT_GENEVE		6081
 #define CS_PORT_GTPU		2152
+#define CS_PORT_VXLAN_GPE	4790	/* draft-ietf-nvo3-vxlan-gpe */
 
 /* Extra UDP ports treated as VXLAN besides 4789 (e.g. 8472, Linux's old
  * default), set per attach.
@@ -166,7 +186,7 @@ struct cs_params {
 	X(GRE,	    "gre")	X(ERSPAN,   "erspan")			\
 	X(VXLAN,    "vxlan")	X(GENEVE,   "geneve")			\
 	X(GTPU,	    "gtpu")	X(IPIP,	    "ip_in_ip")			\
-	X(ICMP_ERR, "icmp_error")
+	X(ICMP_ERR, "icmp_error") X(VXLAN_GPE, "vxlan_gpe")
 
 #define CS_ENCAP_ENUM(sfx, name) CS_ENCAP_##sfx,
 enum cs_encap {

@@ -657,6 +657,23 @@ CASE(e_6in6, ipv6(s); outer6(s, CS_FE_IPIP))
 CASE(e_vxlan_in_gre, outer4(s, CS_FE_GRE); outer4(s, CS_FE_VXLAN))
 CASE(e_pppoe_gre_vxlan, cs_frame_add_encap(s, CS_FE_PPPOE, NULL, NULL);
      outer4(s, CS_FE_GRE); outer6(s, CS_FE_VXLAN))
+CASE(e_pppoe_pfc4, cs_frame_add_encap(s, CS_FE_PPPOE, NULL, NULL)->pfc = true)
+CASE(e_pppoe_pfc6, ipv6(s); s->proto = IPPROTO_TCP;
+     cs_frame_add_encap(s, CS_FE_PPPOE, NULL, NULL)->pfc = true)
+CASE(e_pppoe_pfc_lcp, cs_frame_add_encap(s, CS_FE_PPPOE, NULL, NULL)->ppp_proto =
+     0x8021)
+CASE(e_qinq_9100, vlan(s, 0x9100, 100); vlan(s, 0x8100, 10))
+CASE(e_vxlan_gpe4, outer4(s, CS_FE_VXLAN_GPE)->id = 7)
+CASE(e_vxlan_gpe6_eth, ipv6(s); outer6(s, CS_FE_VXLAN_GPE)->eth = true)
+CASE(e_geneve_ip4, outer4(s, CS_FE_GENEVE)->ip = true)
+CASE(e_geneve_ip6, ipv6(s); outer6(s, CS_FE_GENEVE)->ip = true)
+CASE(e_gtpu_seq, outer4(s, CS_FE_GTPU)->seq = true)
+CASE(e_gtpu_v6, ipv6(s); outer6(s, CS_FE_GTPU)->opt_words = 1)
+CASE(e_erspan1, outer4(s, CS_FE_ERSPAN1))
+CASE(e_mpls_entropy, cs_frame_add_encap(s, CS_FE_MPLS, NULL, NULL)->entropy = true)
+CASE(e_mpls_entropy_deep, struct cs_frame_encap *e =
+     cs_frame_add_encap(s, CS_FE_MPLS, NULL, NULL);
+     e->labels = CS_MPLS_MAX - 2; e->entropy = true)
 
 static const struct pcase ecases[] = {
 	{ "pppoe ipv4 udp", e_pppoe4, CS_REASON_HASHED, false },
@@ -685,6 +702,19 @@ static const struct pcase ecases[] = {
 	{ "ipv6 in ipv6", e_6in6, CS_REASON_HASHED, false },
 	{ "vxlan inside gre (two levels)", e_vxlan_in_gre, CS_REASON_HASHED, false },
 	{ "pppoe, gre, vxlan (three levels)", e_pppoe_gre_vxlan, CS_REASON_HASHED, false },
+	{ "pppoe, one-byte ppp protocol 0x21 (RFC 1661 6.5)", e_pppoe_pfc4, CS_REASON_HASHED, false },
+	{ "pppoe, one-byte ppp protocol 0x57, ipv6 tcp (RFC 1661 6.5)", e_pppoe_pfc6, CS_REASON_HASHED, false },
+	{ "pppoe, ipcp 0x8021 falls back (RFC 1332)", e_pppoe_pfc_lcp, CS_REASON_BAD_PPPOE, false },
+	{ "0x9100 outer tag, then 802.1q (pre-802.1ad QinQ)", e_qinq_9100, CS_REASON_HASHED, false },
+	{ "vxlan-gpe carrying ipv4 (draft-ietf-nvo3-vxlan-gpe)", e_vxlan_gpe4, CS_REASON_HASHED, false },
+	{ "vxlan-gpe over ipv6 carrying ethernet (next protocol 3)", e_vxlan_gpe6_eth, CS_REASON_HASHED, false },
+	{ "geneve carrying ipv4 directly, 0x0800 (RFC 8926 3.4)", e_geneve_ip4, CS_REASON_HASHED, false },
+	{ "geneve carrying ipv6 directly, 0x86dd (RFC 8926 3.4)", e_geneve_ip6, CS_REASON_HASHED, false },
+	{ "gtp-u with a sequence number, no extension (TS 29.281 5.1)", e_gtpu_seq, CS_REASON_HASHED, false },
+	{ "gtp-u over ipv6 with an extension header (TS 29.281)", e_gtpu_v6, CS_REASON_HASHED, false },
+	{ "erspan type I: gre 0x88be without a sequence number", e_erspan1, CS_REASON_HASHED, false },
+	{ "mpls with an entropy label indicator and label (RFC 6790)", e_mpls_entropy, CS_REASON_HASHED, false },
+	{ "mpls at the bound with its entropy labels (RFC 6790)", e_mpls_entropy_deep, CS_REASON_HASHED, false },
 };
 #define NECASES (sizeof(ecases) / sizeof(ecases[0]))
 

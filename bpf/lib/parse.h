@@ -74,10 +74,12 @@ struct cs_ipv6_frag {
 #define CS_IPV4_FRAG_MASK	bpf_htons(0x3fff)	/* MF | offset */
 #define CS_IPV6_FRAG_MASK	bpf_htons(0xfff9)	/* offset | M */
 
+/* 802.1Q, 802.1ad, and the 0x9100 that QinQ used before 802.1ad. */
 static __always_inline int eth_is_vlan(__be16 proto)
 {
 	return proto == bpf_htons(ETH_P_8021Q) ||
-	       proto == bpf_htons(ETH_P_8021AD);
+	       proto == bpf_htons(ETH_P_8021AD) ||
+	       proto == bpf_htons(ETH_P_QINQ1);
 }
 
 /* Ethernet, then up to CS_VLAN_MAX 802.1Q/802.1ad tags in any order. */
@@ -240,25 +242,38 @@ static __always_inline int l4_is_tcp_udp(__u8 proto)
  * check covers Ethernet + IPv4 + ports (38 bytes); IPv6 needs 20 more.
  */
 /*
- * UDP to a tunnel's port must go the general way, to be entered. Written
+ * The one table of the UDP tunnels stage 1 enters, by destination port:
+ * the fast paths send these to the walk, and the walk enters them. Written
  * as early returns: an OR of comparisons made clang build the answer
  * branch-free in spilled registers, which cost the fast path ~2 ns.
  */
-static __always_inline int udp_may_tunnel(__be16 dport, __u32 tunnel,
-					  const volatile __be16 *extra)
+enum cs_udp_tunnel {
+	CS_UDPT_NONE = 0,
+	CS_UDPT_VXLAN,		/* 4789 and the --vxlan-port ones */
+	CS_UDPT_GENEVE,
+	CS_UDPT_GTPU,
+	CS_UDPT_VXLAN_GPE,
+};
+
+static __always_inline int udp_tunnel_kind(__be16 dport, __u32 tunnel,
+					   const volatile __be16 *extra)
 {
 	int i;
 
-	if (dport == bpf_htons(CS_PORT_VXLAN) ||
-	    dport == bpf_htons(CS_PORT_GENEVE) ||
-	    dport == bpf_htons(CS_PORT_GTPU))
-		return 1;
+	if (dport == bpf_htons(CS_PORT_VXLAN))
+		return CS_UDPT_VXLAN;
+	if (dport == bpf_htons(CS_PORT_GENEVE))
+		return CS_UDPT_GENEVE;
+	if (dport == bpf_htons(CS_PORT_GTPU))
+		return CS_UDPT_GTPU;
+	if (dport == bpf_htons(CS_PORT_VXLAN_GPE))
+		return CS_UDPT_VXLAN_GPE;
 	if (!(tunnel & CS_TUN_EXTRA_PORTS))
-		return 0;
+		return CS_UDPT_NONE;
 	for (i = 0; i < CS_VXLAN_PORTS_MAX; i++)
 		if (extra[i] && dport == extra[i])
-			return 1;
-	return 0;
+			return CS_UDPT_VXLAN;
+	return CS_UDPT_NONE;
 }
 
 /*
@@ -302,7 +317,7 @@ static __always_inline int fast_ip(struct cs_cursor *c, const __u32 off,
 	 */
 	pw = *(__u32 *)ports;
 	if (!(tunnel & CS_TUN_OUTER) && f->proto == IPPROTO_UDP &&
-	    udp_may_tunnel(((struct cs_ports *)&pw)->dst, tunnel, extra))
+	    udp_tunnel_kind(((struct cs_ports *)&pw)->dst, tunnel, extra))
 		return 0;
 	if (with_ports) {
 		f->sport = ((struct cs_ports *)&pw)->src;

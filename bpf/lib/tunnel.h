@@ -18,24 +18,31 @@ enum {
 	CS_AT_IP6,
 };
 
-#define ETH_P_PPP_SES_	0x8864
-#define ETH_P_MPLS_UC_	0x8847
-#define ETH_P_MPLS_MC_	0x8848
-#define ETH_P_TEB_	0x6558	/* transparent Ethernet bridging */
-#define ETH_P_ERSPAN2_	0x88be
-#define ETH_P_ERSPAN3_	0x22eb
-#define PPP_IP_		0x0021
-#define PPP_IPV6_	0x0057
-#define GTP_GPDU	0xff	/* message type of user data */
-/* GTP-U extension headers walked (PDU session container, then spare). */
-#define CS_GTP_EXT_MAX	4
+#include <linux/icmpv6.h>
+#include <linux/mpls.h>
+#include <linux/ppp_defs.h>
 
+/* <linux/if_ether.h> names ERSPAN II's ethertype for both type I and II
+ * (0x88BE), and type III's ETH_P_ERSPAN2 (0x22EB).
+ */
+#define GTP_GPDU	0xff	/* message type of user data (TS 29.281) */
+
+/* <linux/icmp.h>'s error types: that header pulls libc's <sys/socket.h>
+ * in through <linux/if.h>, which a BPF target cannot build.
+ */
+#define ICMP_DEST_UNREACH	3
+#define ICMP_TIME_EXCEEDED	11
+#define ICMP_PARAMETERPROB	12
+
+/* PPPoE session header (RFC 2516 4) and the first byte of the PPP
+ * protocol field, which RFC 1661 6.5 lets a peer compress to one byte.
+ */
 struct cs_pppoe {
 	__u8 ver_type;		/* 0x11 */
 	__u8 code;		/* 0 for session data */
 	__be16 session;
 	__be16 length;
-	__be16 ppp_proto;
+	__u8 ppp_proto[2];	/* or one byte, then the payload */
 };
 
 struct cs_gre {
@@ -73,7 +80,19 @@ struct cs_gtpu {
 	__be16 length;
 	__be32 teid;
 };
-#define GTP_E_S_PN	0x07
+#define GTP_E		0x04	/* extension headers follow */
+#define GTP_E_S_PN	0x07	/* any: the 4 optional bytes are there */
+
+/* VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe 3.2): flags, next protocol, VNI. */
+struct cs_vxlan_gpe {
+	__u8 flags;		/* R R Ver(2) I P B O */
+	__u8 reserved[2];
+	__u8 next;		/* 1 IPv4, 2 IPv6, 3 Ethernet, 4 NSH, 5 MPLS */
+	__be32 vni;		/* VNI << 8 */
+};
+#define VXLAN_GPE_IPV4	1
+#define VXLAN_GPE_IPV6	2
+#define VXLAN_GPE_ETH	3
 
 /* The frame's shape, as the parser walks it. */
 struct cs_walk {
@@ -129,25 +148,39 @@ static __always_inline int l2_proto(__be16 proto)
 		return CS_AT_IP4;
 	if (proto == bpf_htons(ETH_P_IPV6))
 		return CS_AT_IP6;
-	if (proto == bpf_htons(ETH_P_PPP_SES_))
+	if (proto == bpf_htons(ETH_P_PPP_SES))
 		return CS_AT_PPPOE;
-	if (proto == bpf_htons(ETH_P_MPLS_UC_) ||
-	    proto == bpf_htons(ETH_P_MPLS_MC_))
+	if (proto == bpf_htons(ETH_P_MPLS_UC) ||
+	    proto == bpf_htons(ETH_P_MPLS_MC))
 		return CS_AT_MPLS;
 	return -CS_REASON_NOT_IP;
 }
 
-/* A PPPoE session header and its PPP protocol: to IP. */
+/*
+ * A PPPoE session header and its PPP protocol: to IP. The protocol field
+ * is two bytes, or one when the peer compresses it (RFC 1661 6.5): a
+ * protocol's first byte is even, its last odd, so an odd first byte is a
+ * whole one-byte field (0x21 IPv4, 0x57 IPv6).
+ */
 static __always_inline int pppoe_parse(struct cs_cursor *c, struct cs_walk *w)
 {
 	struct cs_pppoe *pppoe = cs_pull(c, struct cs_pppoe);
+	__u8 proto;
 
 	if (!pppoe)
 		return -CS_REASON_TRUNCATED;
 	walk_seen(w, CS_ENCAP_PPPOE);
-	if (pppoe->ppp_proto == bpf_htons(PPP_IP_))
+	if (pppoe->ppp_proto[0] & 1) {
+		proto = pppoe->ppp_proto[0];
+		c->pos--;	/* the second byte is the payload's */
+	} else if (!pppoe->ppp_proto[0]) {
+		proto = pppoe->ppp_proto[1];
+	} else {
+		return -CS_REASON_BAD_PPPOE;
+	}
+	if (proto == PPP_IP)
 		return CS_AT_IP4;
-	if (pppoe->ppp_proto == bpf_htons(PPP_IPV6_))
+	if (proto == PPP_IPV6)
 		return CS_AT_IP6;
 	return -CS_REASON_BAD_PPPOE;
 }
@@ -190,12 +223,17 @@ static __always_inline int proto_layer(__be16 proto)
 		return CS_AT_IP4;
 	if (proto == bpf_htons(ETH_P_IPV6))
 		return CS_AT_IP6;
-	if (proto == bpf_htons(ETH_P_TEB_))
+	if (proto == bpf_htons(ETH_P_TEB))
 		return CS_AT_ETH;
 	return 0;
 }
 
-/* GRE (RFC 2784/2890) and ERSPAN type II / III behind it. */
+/*
+ * GRE (RFC 2784/2890) and ERSPAN behind it (draft-foschiano-erspan): type
+ * I is GRE 0x88BE with no sequence number and the mirrored frame right
+ * after; type II (0x88BE with one) has an 8-byte header, type III (0x22EB)
+ * 12 bytes and 8 more with its O flag.
+ */
 static __always_inline int gre_parse(struct cs_cursor *c, struct cs_walk *w,
 				     struct cs_flow *f)
 {
@@ -215,13 +253,16 @@ static __always_inline int gre_parse(struct cs_cursor *c, struct cs_walk *w,
 		return -CS_REASON_TRUNCATED;
 	if (gre->flags & GRE_S && !cs_pull(c, __be32))
 		return -CS_REASON_TRUNCATED;
-	if (proto == bpf_htons(ETH_P_ERSPAN2_) ||
-	    proto == bpf_htons(ETH_P_ERSPAN3_)) {
-		/* II: 8 bytes; III: 12, and 8 more with the O flag. */
+	if (proto == bpf_htons(ETH_P_ERSPAN) && !(gre->flags & GRE_S)) {
+		walk_seen(w, CS_ENCAP_ERSPAN);		/* type I */
+		return CS_AT_ETH;
+	}
+	if (proto == bpf_htons(ETH_P_ERSPAN) ||
+	    proto == bpf_htons(ETH_P_ERSPAN2)) {
 		opt = cs_pull(c, __be64);
 		if (!opt)
 			return -CS_REASON_TRUNCATED;
-		if (proto == bpf_htons(ETH_P_ERSPAN3_)) {
+		if (proto == bpf_htons(ETH_P_ERSPAN2)) {
 			__u8 *o = c->pos + 3;	/* last byte: ... O */
 
 			if (!cs_pull(c, __be32) || (void *)(o + 1) > c->end)
@@ -254,13 +295,17 @@ static __always_inline int gtpu_parse(struct cs_cursor *c, struct cs_walk *w,
 	if (gtp->type != GTP_GPDU)
 		return 0;	/* echo, error indication: the outer flow */
 	if (gtp->flags & GTP_E_S_PN) {
-		/* sequence (2), N-PDU (1), next extension type (1) */
+		/* sequence (2), N-PDU (1), next extension type (1): there
+		 * when any of E, S, PN is set; the next type means something
+		 * only with E (TS 29.281 5.1).
+		 */
 		next = c->pos + 3;
 		if (!cs_pull(c, __be32))
 			return -CS_REASON_TRUNCATED;
 		if ((void *)(next + 1) > c->end)
 			return -CS_REASON_TRUNCATED;
-		for (i = 0; i < CS_GTP_EXT_MAX && *next; i++) {
+		for (i = 0; i < CS_GTP_EXT_MAX && gtp->flags & GTP_E && *next;
+		     i++) {
 			/* length in 4-byte units; the last byte: next type */
 			len = c->pos;
 			if ((void *)(len + 1) > c->end || !*len)
@@ -282,31 +327,37 @@ static __always_inline int gtpu_parse(struct cs_cursor *c, struct cs_walk *w,
 	return *nibble >> 4 == 6 ? CS_AT_IP6 : 0;
 }
 
+/* VXLAN-GPE's next protocol: IP directly, or Ethernet; 0 for NSH, MPLS. */
+static __always_inline int vxlan_gpe_layer(__u8 next)
+{
+	if (next == VXLAN_GPE_IPV4)
+		return CS_AT_IP4;
+	if (next == VXLAN_GPE_IPV6)
+		return CS_AT_IP6;
+	return next == VXLAN_GPE_ETH ? CS_AT_ETH : 0;
+}
+
 static __always_inline int udp_tunnel_parse(struct cs_cursor *c,
 					    struct cs_walk *w,
 					    struct cs_flow *f,
 					    const volatile __be16 *extra)
 {
 	struct cs_ports *ports = c->pos;
+	struct cs_vxlan_gpe *gpe;
 	struct cs_geneve *gnv;
 	struct cs_vxlan *vx;
-	__be16 port;
-	int i, vxlan;
+	int kind, layer;
 
 	/* Only a tunnel's port needs the whole UDP header. */
 	if ((void *)(ports + 1) > c->end)
 		return -CS_REASON_TRUNCATED;
-	port = ports->dst;
-	vxlan = port == bpf_htons(CS_PORT_VXLAN);
-	for (i = 0; i < CS_VXLAN_PORTS_MAX && w->tunnel & CS_TUN_EXTRA_PORTS;
-	     i++)
-		vxlan |= extra[i] && port == extra[i];
-	if (!vxlan && port != bpf_htons(CS_PORT_GENEVE) &&
-	    port != bpf_htons(CS_PORT_GTPU))
+	kind = udp_tunnel_kind(ports->dst, w->tunnel, extra);
+	if (!kind)
 		return 0;
 	if (!cs_pull(c, struct cs_udp))
 		return -CS_REASON_TRUNCATED;
-	if (vxlan) {
+	switch (kind) {
+	case CS_UDPT_VXLAN:
 		vx = cs_pull(c, struct cs_vxlan);
 		if (!vx)
 			return -CS_REASON_TRUNCATED;
@@ -314,8 +365,18 @@ static __always_inline int udp_tunnel_parse(struct cs_cursor *c,
 			f->tunnel_id = vx->vni;
 		walk_seen(w, CS_ENCAP_VXLAN);
 		return CS_AT_ETH;
-	}
-	if (port == bpf_htons(CS_PORT_GENEVE)) {
+	case CS_UDPT_VXLAN_GPE:
+		gpe = cs_pull(c, struct cs_vxlan_gpe);
+		if (!gpe)
+			return -CS_REASON_TRUNCATED;
+		layer = vxlan_gpe_layer(gpe->next);
+		if (!layer)
+			return 0;	/* NSH, MPLS: the outer flow */
+		if (w->tunnel & CS_TUN_ID)
+			f->tunnel_id = gpe->vni;
+		walk_seen(w, CS_ENCAP_VXLAN_GPE);
+		return layer;
+	case CS_UDPT_GENEVE:
 		gnv = cs_pull(c, struct cs_geneve);
 		if (!gnv)
 			return -CS_REASON_TRUNCATED;
@@ -328,9 +389,9 @@ static __always_inline int udp_tunnel_parse(struct cs_cursor *c,
 			f->tunnel_id = gnv->vni;
 		walk_seen(w, CS_ENCAP_GENEVE);
 		return proto_layer(gnv->proto);
-	}
-	if (port == bpf_htons(CS_PORT_GTPU))
+	case CS_UDPT_GTPU:
 		return gtpu_parse(c, w, f);
+	}
 	return 0;
 }
 
@@ -348,8 +409,11 @@ static __always_inline int icmp_error_parse(struct cs_cursor *c,
 		return -CS_REASON_TRUNCATED;
 	if (w->swap)
 		return 0;	/* an error about an error: the outer one */
-	if (l4 == IPPROTO_ICMP ? !(*type == 3 || *type == 11 || *type == 12) :
-				 !(*type >= 1 && *type <= 4))
+	if (l4 == IPPROTO_ICMP ? !(*type == ICMP_DEST_UNREACH ||
+				   *type == ICMP_TIME_EXCEEDED ||
+				   *type == ICMP_PARAMETERPROB) :
+				 !(*type >= ICMPV6_DEST_UNREACH &&
+				   *type <= ICMPV6_PARAMPROB))
 		return 0;
 	c->pos += 8;
 	nibble = c->pos;
@@ -444,12 +508,14 @@ static __always_inline int cs_parse_fast_tunnel(struct cs_cursor *c,
 
 	if ((void *)(pppoe + 1) > c->end)
 		return 0;
-	if (eth->proto == bpf_htons(ETH_P_PPP_SES_)) {
+	if (eth->proto == bpf_htons(ETH_P_PPP_SES)) {
+		/* Two-byte protocols only: a compressed one takes the walk. */
+		__be16 pp = *(__be16 *)pppoe->ppp_proto;
+
 		*seen = 1U << CS_ENCAP_PPPOE;
 		return fast_ip(c, sizeof(*eth) + sizeof(*pppoe),
-			       pppoe->ppp_proto == bpf_htons(PPP_IP_) ?
-			       bpf_htons(ETH_P_IP) :
-			       pppoe->ppp_proto == bpf_htons(PPP_IPV6_) ?
+			       pp == bpf_htons(PPP_IP) ? bpf_htons(ETH_P_IP) :
+			       pp == bpf_htons(PPP_IPV6) ?
 			       bpf_htons(ETH_P_IPV6) : 0,
 			       f, with_ports, tunnel, extra);
 	}
@@ -500,7 +566,7 @@ static __always_inline int cs_parse_flow(struct cs_cursor *c,
 		/* Plain UDP is by far the common case: keep it inline. */
 		ports = c->pos;
 		if (l4 == IPPROTO_UDP && (void *)(ports + 1) <= c->end &&
-		    !udp_may_tunnel(ports->dst, w->tunnel, extra))
+		    !udp_tunnel_kind(ports->dst, w->tunnel, extra))
 			goto ports;
 		*w_at = 0;
 		*w_l4 = l4;

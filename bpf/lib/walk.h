@@ -21,11 +21,6 @@
 
 #include "tunnel.h"
 
-/* Headers this deep or deeper are not ours to walk (jumbo frames aside,
- * no stack of supported headers comes near it).
- */
-#define CS_WALK_MAX_OFF		1024
-
 struct cs_walk_state {
 	struct cs_flow flow;
 	struct cs_walk w;

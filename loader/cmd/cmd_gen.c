@@ -67,7 +67,7 @@ static const struct cs_option gen_opts[] = {
 	{ "vlan", required_argument, OPT_VLAN, "ID[,ID]",
 	  "802.1Q tag, or 802.1ad outer + 802.1Q inner" },
 	{ "encap", required_argument, OPT_ENCAP, "E",
-	  "none, pppoe, mpls, gre, gre-eth, erspan2, erspan3, vxlan, geneve, gtpu, ipip" },
+	  "none, pppoe, mpls, gre, gre-eth, erspan1, erspan2, erspan3, vxlan, vxlan-gpe, geneve, gtpu, ipip" },
 	{ "outer-src", required_argument, OPT_OUTER_SRC, "IP",
 	  "tunnel source (default 192.0.2.1; IPv6 makes an IPv6 tunnel)" },
 	{ "outer-dst", required_argument, OPT_OUTER_DST, "IP",
@@ -129,6 +129,7 @@ static const char *const encap_names[CS_FE_MAX] = {
 	[CS_FE_ERSPAN2] = "erspan2", [CS_FE_ERSPAN3] = "erspan3",
 	[CS_FE_VXLAN] = "vxlan", [CS_FE_GENEVE] = "geneve",
 	[CS_FE_GTPU] = "gtpu", [CS_FE_IPIP] = "ipip",
+	[CS_FE_ERSPAN1] = "erspan1", [CS_FE_VXLAN_GPE] = "vxlan-gpe",
 };
 
 static int parse_vlans(const char *s, struct cs_frame_spec *spec)

@@ -59,10 +59,11 @@ int cs_parse_tunnel_opt(int c, const char *arg, const char *what,
 		if (cs_parse_u32(what, arg, 1, 65535, &v))
 			return -EINVAL;
 		if (v == CS_PORT_VXLAN || v == CS_PORT_GENEVE ||
-		    v == CS_PORT_GTPU) {
+		    v == CS_PORT_GTPU || v == CS_PORT_VXLAN_GPE) {
 			cs_err("%s %u is %s's own port, which stage 1 always knows; name only other ports (such as 8472)",
 			       what, v, v == CS_PORT_VXLAN ? "VXLAN" :
-			       v == CS_PORT_GENEVE ? "Geneve" : "GTP-U");
+			       v == CS_PORT_GENEVE ? "Geneve" :
+			       v == CS_PORT_VXLAN_GPE ? "VXLAN-GPE" : "GTP-U");
 			return -EINVAL;
 		}
 		for (i = 0; i < CS_VXLAN_PORTS_MAX && p->vxlan_ports[i]; i++) {

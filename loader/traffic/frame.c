@@ -397,7 +397,7 @@ static void build_encap(const struct cs_frame_spec *s, int i,
 			struct builder *b, struct encap_ctx *x)
 {
 	const struct cs_frame_encap *e = &s->encap[i];
-	int next_fam = layer_family(s, i + 1), l;
+	int next_fam = layer_family(s, i + 1), l, n;
 	__u16 next_type = layer_ethertype(s, i + 1);
 	size_t off;
 	__u8 *p;
@@ -405,23 +405,32 @@ static void build_encap(const struct cs_frame_spec *s, int i,
 	switch (e->type) {
 	case CS_FE_PPPOE:
 		off = b->len;
-		p = put(b, 8);
+		p = put(b, e->pfc ? 7 : 8);
 		if (!p)
 			return;
 		p[0] = 0x11;
 		put16(p + 2, e->id);
-		put16(p + 6, e->ppp_proto ? e->ppp_proto :
-			     next_fam == 6 ? 0x0057 : 0x0021);
+		if (e->pfc)
+			p[6] = next_fam == 6 ? 0x57 : 0x21;
+		else
+			put16(p + 6, e->ppp_proto ? e->ppp_proto :
+				     next_fam == 6 ? 0x0057 : 0x0021);
 		fix_add(x, FIX_PPPOE, off);
 		return;
 	case CS_FE_MPLS:
-		for (l = 0; l < (e->labels ? e->labels : 1); l++) {
+		n = (e->labels ? e->labels : 1) + (e->entropy ? 2 : 0);
+		for (l = 0; l < n; l++) {
 			__u32 lse = ((e->id + l) & 0xfffff) << 12 | 64;
 
+			/* ELI (label 7), then the entropy label itself. */
+			if (e->entropy && l == n - 2)
+				lse = 7 << 12 | 64;
+			if (e->entropy && l == n - 1)
+				lse = (0x5eed0 | (e->id & 0xf)) << 12;
 			p = put(b, 4);
 			if (!p)
 				return;
-			if (l + 1 == (e->labels ? e->labels : 1))
+			if (l + 1 == n)
 				lse |= 0x100;	/* bottom of stack */
 			put16(p, lse >> 16);
 			put16(p + 2, lse & 0xffff);
@@ -436,6 +445,7 @@ static void build_encap(const struct cs_frame_spec *s, int i,
 		return;
 	case CS_FE_GRE:
 	case CS_FE_GRE_TEB:
+	case CS_FE_ERSPAN1:
 	case CS_FE_ERSPAN2:
 	case CS_FE_ERSPAN3:
 		build_outer_ip(e, 47, b, x);
@@ -445,6 +455,11 @@ static void build_encap(const struct cs_frame_spec *s, int i,
 		}
 		if (e->type == CS_FE_GRE_TEB) {
 			build_gre(e, 0x6558, b);
+		} else if (e->type == CS_FE_ERSPAN1) {
+			struct cs_frame_encap g = *e;
+
+			g.gre_flags &= ~CS_FE_GRE_SEQ;	/* I has none */
+			build_gre(&g, 0x88be, b);
 		} else if (e->type == CS_FE_ERSPAN2) {
 			struct cs_frame_encap g = *e;
 
@@ -479,11 +494,25 @@ static void build_encap(const struct cs_frame_spec *s, int i,
 		if (!p)
 			return;
 		p[0] = e->opt_words & 0x3f;
-		put16(p + 2, 0x6558);
+		put16(p + 2, e->ip ? next_type : 0x6558);
 		put16(p + 4, e->id >> 8);
 		p[6] = e->id & 0xff;
 		put(b, 4 * e->opt_words);
-		build_inner_eth(next_type, b);
+		if (!e->ip)
+			build_inner_eth(next_type, b);
+		return;
+	case CS_FE_VXLAN_GPE:
+		build_outer_ip(e, 17, b, x);
+		build_udp(e, 4790, b, x);
+		p = put(b, 8);
+		if (!p)
+			return;
+		p[0] = 0x0c;		/* version 0, I and P */
+		p[3] = e->eth ? 3 : next_fam == 6 ? 2 : 1;
+		put16(p + 4, e->id >> 8);
+		p[6] = e->id & 0xff;
+		if (e->eth)
+			build_inner_eth(next_type, b);
 		return;
 	case CS_FE_GTPU:
 		build_outer_ip(e, 17, b, x);
@@ -493,11 +522,21 @@ static void build_encap(const struct cs_frame_spec *s, int i,
 		if (!p)
 			return;
 		p[0] = (e->version ? e->version : 1) << 5 | 0x10 |
-		       (e->opt_words ? 0x04 : 0);
+		       (e->opt_words ? 0x04 : 0) | (e->seq ? 0x02 : 0);
 		p[1] = 0xff;
 		put16(p + 4, e->id >> 16);
 		put16(p + 6, e->id & 0xffff);
 		fix_add(x, FIX_GTP, off);
+		if (e->seq && !e->opt_words) {
+			/* seq 0x1234, N-PDU 0, next type 0x85: junk, as
+			 * E is clear (TS 29.281 5.1)
+			 */
+			p = put(b, 4);
+			if (p) {
+				put16(p, 0x1234);
+				p[3] = 0x85;
+			}
+		}
 		if (e->opt_words) {
 			/* seq, N-PDU, next: PDU session container (0x85) */
 			p = put(b, 4);

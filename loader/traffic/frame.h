@@ -34,6 +34,8 @@ enum cs_frame_encap_type {
 	CS_FE_GENEVE,		/* UDP 6081, options, then Ethernet */
 	CS_FE_GTPU,		/* UDP 2152, G-PDU, then IP */
 	CS_FE_IPIP,		/* IP directly in IP (4in4, 6in4, 4in6, 6in6) */
+	CS_FE_ERSPAN1,		/* GRE 0x88BE, no sequence, then Ethernet */
+	CS_FE_VXLAN_GPE,	/* UDP 4790, then IP (or Ethernet: eth) */
 	CS_FE_MAX,
 };
 
@@ -56,6 +58,13 @@ struct cs_frame_encap {
 	__u16 udp_port;		/* VXLAN: 0 for 4789 */
 	__u8 version;		/* GRE / GTP version, for malformed cases */
 	__u16 ppp_proto;	/* PPPoE: 0 for the IP family that follows */
+	bool pfc;		/* PPPoE: one-byte PPP protocol (RFC 1661 6.5) */
+	bool ip;		/* Geneve: IP right after it, no Ethernet */
+	bool eth;		/* VXLAN-GPE: Ethernet, not IP, after it */
+	bool entropy;		/* MPLS: an entropy label indicator and an
+				 * entropy label (RFC 6790) at the bottom */
+	bool seq;		/* GTP-U: S flag and a sequence number, no E
+				 * (the next-type byte is junk, ignored) */
 };
 
 /* Where the inner headers landed in a built frame. */
