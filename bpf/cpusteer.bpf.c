@@ -57,7 +57,7 @@ static __always_inline int cs_fallback(__u32 reason)
 		st->reason[r]++;
 	if (cpu != CS_FALLBACK_PASS)
 		act = bpf_redirect_map(&cs_cpu_map, cpu, XDP_PASS);
-	if (cs_params.record)
+	if (cs_params.record & CS_RECORD_ON)
 		cs_record_set(reason, CS_NO_BUCKET,
 			      act == XDP_REDIRECT ? cpu : CS_FALLBACK_PASS, 0);
 	return act;
@@ -97,7 +97,7 @@ static __always_inline int cs_steer_hash(__u64 hash)
 	act = bpf_redirect_map(&cs_cpu_map, cpu, XDP_PASS);
 	if (act != XDP_REDIRECT)
 		return cs_fallback(CS_REASON_NO_TARGET);
-	if (cs_params.record)	/* classify: do not count into live buckets */
+	if (cs_params.record & CS_RECORD_ON)	/* classify: no live counts */
 		cs_record_set(CS_REASON_HASHED, bucket, cpu, hash >> 32);
 	else
 		b->packets++;
@@ -164,6 +164,8 @@ static __always_inline int cs_steer_sw(struct xdp_md *ctx)
 	struct cs_flow flow = {};
 	__u32 seen = 0;
 
+	if (cs_params.record & CS_RECORD_NO_FAST)
+		return cs_steer_slow(ctx, ports);
 	if (cs_parse_fast(&c, &flow, ports, cs_params.tunnel,
 			  cs_params.vxlan_ports))
 		return cs_steer_flow(&flow);

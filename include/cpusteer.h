@@ -166,13 +166,22 @@ enum cs_reason {
 					 */
 #define CS_TUN_EXTRA_PORTS	0x8	/* vxlan_ports has entries */
 
+/*
+ * cs_params.record: 0 on a live attachment (the verifier prunes all of it).
+ * CS_RECORD_ON writes each decision into struct cs_record (classify, the
+ * tests); CS_RECORD_NO_FAST (tests only) skips the fixed-offset fast paths,
+ * so the differential test can hold them against the general parser.
+ */
+#define CS_RECORD_ON		0x1
+#define CS_RECORD_NO_FAST	0x2
+
 struct cs_params {
 	__u64 key[2];		/* hash key: random odd multipliers */
 	__u32 hash_mode;	/* enum cs_hash_mode */
 	__u32 bucket_mask;	/* buckets - 1 */
 	__u32 bucket_shift;	/* 64 - log2(buckets); 63 for one bucket */
 	__u32 fallback_cpu;	/* CS_FALLBACK_PASS or a CPU with an entry */
-	__u32 record;		/* classify only: write struct cs_record */
+	__u32 record;		/* CS_RECORD_*: classify and the tests */
 	__u32 tunnel;		/* CS_TUN_* */
 	__be16 vxlan_ports[CS_VXLAN_PORTS_MAX];	/* extra, 0 = unused */
 };

@@ -444,7 +444,7 @@ help_row "att --help (prefix)" "^Usage: cpusteer attach " att --help
 # --- Run -----------------------------------------------------------------------
 
 N_FOREIGN=7
-N_OWN=10
+N_OWN=11
 ktap_plan $((1 + ${#HELP_DESC[@]} + ${#CASE_DESC[@]} + N_FOREIGN + N_OWN))
 
 # The help list itself: a broken --help would otherwise shrink the plan.
@@ -709,5 +709,28 @@ canary_tests
 own_dir_tests
 json_error_test
 fault_tests
+
+# A runt (10 bytes, no whole Ethernet header) between two frames: XDP
+# cannot run it, and classify still gives it its line, so a consumer that
+# joins by index loses nothing.
+runt_pcap()
+{
+	local src=$tmp/g1.pcap rec
+
+	rec=$(( ($(stat -c %s "$src") - 24) / 4 ))	# four equal records
+	head -c $((24 + rec)) "$src"
+	printf '\0\0\0\0\0\0\0\0\x0a\0\0\0\x0a\0\0\0\x02\0\0\0\0\0\x01\0\0\0'
+	tail -c $((3 * rec)) "$src"
+}
+runt_pcap > "$tmp/runt.pcap"
+last_cmd="classify --cpus 0 --pcap runt.pcap (frame 1 is 10 bytes)"
+cs classify --cpus 0 --pcap "$tmp/runt.pcap"
+why=$(expect_ok)
+jq -e -s 'length == 5 and (map(.index) == [0, 1, 2, 3, 4]) and
+	.[1].verdict == "not_run" and .[1].reason == "too_short" and
+	.[1].cpu == null and ([.[0], .[2], .[3], .[4]] | all(.verdict == "redirect"))' \
+	"$cs_out" > /dev/null 2>&1 || why+="not one line per frame with frame 1 not_run; "
+grep -q "frame 1 (10 bytes) could not be run" "$cs_err" || why+="no warning for frame 1; "
+result "classify: a 10-byte runt gets its line (not_run, too_short) among four frames" "$why"
 
 ktap_finish

@@ -164,6 +164,9 @@ static int run(struct cpusteer_bpf *skel, const void *frame, __u32 len,
 	return 0;
 }
 
+/* CS_RECORD_NO_FAST while loading the general-path twin (check_differential). */
+static __u32 record_extra;
+
 static int load_tun(__u32 mode, __u32 fallback, __u32 tunnel,
 		    __u16 extra_port, struct cpusteer_bpf **skel)
 {
@@ -174,7 +177,7 @@ static int load_tun(__u32 mode, __u32 fallback, __u32 tunnel,
 	cfg.params.key[0] = TEST_KEY0;
 	cfg.params.key[1] = TEST_KEY1;
 	cfg.params.fallback_cpu = fallback;
-	cfg.params.record = 1;
+	cfg.params.record = CS_RECORD_ON | record_extra;
 	cfg.cpus = targets;
 	cfg.qsize = 64;
 	cfg.stage2 = CS_STAGE2_NONE;
@@ -1009,6 +1012,145 @@ static bool check_encap_counters(struct cpusteer_bpf *skel)
  * brought a feature lacks it as documented: skip, naming it. One that
  * should have it and does not: the suite fails.
  */
+/* --- Differential and mutation tests -------------------------------- */
+
+/* Fixed seeds: a failure reproduces; 100,000 frames each. */
+#define DIFF_FRAMES	100000
+#define DIFF_SEED	0x5eed1234abcdULL
+#define MUTATE_FRAMES	100000
+#define MUTATE_SEED	0xfeedbeef0042ULL
+
+static __u64 rnd_state;
+
+static __u64 rnd(void)	/* splitmix64 */
+{
+	__u64 z = (rnd_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/*
+ * A random frame of a shape the fast paths take: IPv4 (no options, not a
+ * fragment) or IPv6 (no extension header), TCP or UDP, random addresses
+ * and ports, bare or inside PPPoE, VXLAN or option-less GRE over IPv4 or
+ * IPv6. Ports stay off the tunnel ports (those go to the walk by design).
+ */
+static void random_fast_frame(struct cs_frame_spec *s)
+{
+	__u64 r = rnd();
+	int i;
+
+	cs_frame_spec_init(s);
+	if (r & 1)
+		ipv6(s);
+	s->proto = r & 2 ? IPPROTO_TCP : IPPROTO_UDP;
+	for (i = 0; i < (s->family == 6 ? 16 : 4); i++) {
+		s->src[i] = rnd();
+		s->dst[i] = rnd();
+	}
+	s->sport = 1024 + rnd() % 60000;
+	s->dport = 1024 + rnd() % 1000;	/* below 2152 */
+	switch ((r >> 2) % 6) {
+	case 1:
+		cs_frame_add_encap(s, CS_FE_PPPOE, NULL, NULL);
+		break;
+	case 2:
+		outer4(s, CS_FE_VXLAN)->id = rnd() & 0xffffff;
+		break;
+	case 3:
+		outer6(s, CS_FE_VXLAN);
+		break;
+	case 4:
+		outer4(s, CS_FE_GRE);
+		break;
+	case 5:
+		outer6(s, CS_FE_GRE);
+		break;
+	}
+}
+
+/*
+ * The fast paths and the general parser agree, frame by frame: same
+ * verdict, same reason, same bucket, for DIFF_FRAMES random frames.
+ */
+static bool check_differential(struct cpusteer_bpf *fast)
+{
+	struct cpusteer_bpf *general = NULL;
+	struct cs_frame_spec s;
+	struct result a, b;
+	__u8 buf[512];
+	__u32 len, i, differ = 0;
+
+	record_extra = CS_RECORD_NO_FAST;
+	if (load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &general)) {
+		record_extra = 0;
+		return false;
+	}
+	record_extra = 0;
+	rnd_state = DIFF_SEED;
+	for (i = 0; i < DIFF_FRAMES; i++) {
+		random_fast_frame(&s);
+		len = cs_frame_build(&s, buf, sizeof(buf));
+		if (!len || run(fast, buf, len, &a) || run(general, buf, len, &b)) {
+			differ++;
+			break;
+		}
+		if (a.verdict != b.verdict || a.reason != b.reason ||
+		    a.bucket != b.bucket || a.reason != CS_REASON_HASHED) {
+			if (differ++ < 3)
+				ktap_print_msg("frame %u: fast %u/%u/%u, general %u/%u/%u",
+					       i, a.verdict, a.reason, a.bucket,
+					       b.verdict, b.reason, b.bucket);
+		}
+	}
+	cpusteer_bpf__destroy(general);
+	ktap_print_msg("%u random frames (seed %#llx): %u differ", i,
+		       (unsigned long long)DIFF_SEED, differ);
+	return !differ;
+}
+
+/*
+ * Any frame at all ends as XDP_PASS or XDP_REDIRECT under a named reason:
+ * valid frames of every encapsulation with 1 to 4 random bytes changed,
+ * cut at a random length, or both.
+ */
+static bool check_mutations(struct cpusteer_bpf *skel)
+{
+	__u8 buf[512];
+	struct cs_frame_spec s;
+	struct result r;
+	__u32 i, len, n, bad = 0, k;
+
+	rnd_state = MUTATE_SEED;
+	for (i = 0; i < MUTATE_FRAMES; i++) {
+		k = rnd() % (NECASES + NCASES);
+		cs_frame_spec_init(&s);
+		if (k < NECASES)
+			ecases[k].setup(&s);
+		else
+			cases[k - NECASES].setup(&s);
+		len = cs_frame_build(&s, buf, sizeof(buf));
+		if (!len)
+			continue;
+		for (n = 1 + rnd() % 4; n--;)
+			buf[rnd() % len] = rnd();
+		if (rnd() & 1)
+			len = ETH_HLEN + rnd() % (len - ETH_HLEN + 1);
+		if (run(skel, buf, len, &r) ||
+		    (r.verdict != XDP_PASS && r.verdict != XDP_REDIRECT) ||
+		    r.reason >= CS_REASON_MAX) {
+			if (bad++ < 3)
+				ktap_print_msg("mutated frame %u (%u bytes): verdict %u reason %u",
+					       i, len, r.verdict, r.reason);
+		}
+	}
+	ktap_print_msg("%u mutated frames (seed %#llx): %u aborted or unnamed",
+		       i, (unsigned long long)MUTATE_SEED, bad);
+	return !bad;
+}
+
 static void require_steering(void)
 {
 	char why[256];
@@ -1038,7 +1180,7 @@ int main(void)
 		targets.n = CS_DEFAULT_BUCKETS;
 
 	ktap_print_header();
-	ktap_set_plan(NCASES + NECASES + 22);
+	ktap_set_plan(NCASES + NECASES + 24);
 	/* Everything it needs is here (above): failing to load is a bug. */
 	if (load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &skel))
 		ktap_exit_fail("the stage-1 program does not load on this kernel, which has all it needs (see the libbpf log above)");
@@ -1083,6 +1225,10 @@ int main(void)
 			 "past the nesting bound the innermost flow reached is hashed");
 	ktap_test_result(check_encap_counters(skel),
 			 "encapsulations entered are counted by name");
+	ktap_test_result(check_differential(skel),
+			 "fast paths and the general parser agree on 100000 random frames");
+	ktap_test_result(check_mutations(skel),
+			 "100000 mutated frames all end as pass or redirect under a named reason");
 	cpusteer_bpf__destroy(skel);
 	/* Last: a live run really queues to the other CPUs. */
 	ktap_print_msg("live frames through the cpumap to stage 2");

@@ -64,7 +64,7 @@ const struct cs_command cs_cmd_classify = {
 "With IFACE, uses that attachment's live key, hash mode and table. With\n"
 "--cpus, builds a table the way attach would. Prints one JSON object per\n"
 "frame (index counts from 0):\n"
-"  {\"index\": N, \"verdict\": \"redirect\"|\"pass\"|\"drop\"|\"aborted\",\n"
+"  {\"index\": N, \"verdict\": \"redirect\"|\"pass\"|\"drop\"|\"aborted\"|\"not_run\",\n"
 "   \"cpu\": N|null, \"bucket\": N|null, \"reason\": \"...\"}\n"
 "then a per-CPU summary on stderr.\n",
 	.opts = classify_opts,
@@ -207,7 +207,7 @@ static int classify_load(struct classify_args *a, struct cpusteer_bpf **skel)
 		cs_warn("hash hw: the NIC's RSS hash cannot be replayed from a capture; showing the l4-sym software fallback it uses for frames without one");
 		cfg->params.hash_mode &= ~CS_HASH_F_HW;
 	}
-	cfg->params.record = 1;
+	cfg->params.record = CS_RECORD_ON;
 	err = cs_steer_load(cfg, skel);
 	if (a->ifname)
 		cs_attachment_close(&att);	/* the skeleton holds the maps */
@@ -219,6 +219,23 @@ static void emit(struct json_object *o, const char *k, __u32 v, bool valid)
 	json_object_object_add(o, k, valid ? json_object_new_int64(v) : NULL);
 }
 
+/* One frame's line: {"index", "verdict", "cpu", "bucket", "reason"}. */
+static void print_line(__u64 index, const char *verdict, __u32 cpu,
+		       bool cpu_ok, __u32 bucket, bool bucket_ok,
+		       const char *reason)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "index", json_object_new_int64(index));
+	json_object_object_add(o, "verdict", json_object_new_string(verdict));
+	emit(o, "cpu", cpu, cpu_ok);
+	emit(o, "bucket", bucket, bucket_ok);
+	json_object_object_add(o, "reason", json_object_new_string(reason));
+	printf("%s\n", json_object_to_json_string_ext(o,
+		JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
 static int classify_frame(struct cpusteer_bpf *skel, const __u8 *pkt,
 			  __u32 len, __u64 index, struct tally *t,
 			  bool quiet)
@@ -227,7 +244,6 @@ static int classify_frame(struct cpusteer_bpf *skel, const __u8 *pkt,
 	struct cs_record rec = { .reason = CS_REASON_MAX };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt,
 		    .data_size_in = len, .repeat = 1);
-	struct json_object *o;
 	__u32 zero = 0, v;
 	bool hashed, to_cpu;
 	int err;
@@ -242,6 +258,10 @@ static int classify_frame(struct cpusteer_bpf *skel, const __u8 *pkt,
 		cs_warn("frame %llu (%u bytes) could not be run: %s (XDP needs at least a 14-byte Ethernet header)",
 			(unsigned long long)index, len, strerror(errno));
 		t->not_run++;
+		/* Still one line per frame: a consumer joins by index. */
+		if (!quiet)
+			print_line(index, "not_run", 0, false, 0, false,
+				   "too_short");
 		return 0;
 	}
 	if (bpf_map_lookup_elem(rec_fd, &zero, &rec)) {
@@ -258,20 +278,10 @@ static int classify_frame(struct cpusteer_bpf *skel, const __u8 *pkt,
 		t->cpu[rec.cpu]++;
 	if (rec.reason < CS_REASON_MAX)
 		t->reason[rec.reason]++;
-	if (quiet)
-		return 0;
-	o = json_object_new_object();
-	json_object_object_add(o, "index", json_object_new_int64(index));
-	json_object_object_add(o, "verdict",
-			       json_object_new_string(verdict_names[v]));
-	emit(o, "cpu", rec.cpu, to_cpu);
-	emit(o, "bucket", rec.bucket, hashed);
-	json_object_object_add(o, "reason", json_object_new_string(
-		rec.reason < CS_REASON_MAX ? cs_reasons[rec.reason].name :
-					     "unrecorded"));
-	printf("%s\n", json_object_to_json_string_ext(o,
-						      JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
+	if (!quiet)
+		print_line(index, verdict_names[v], rec.cpu, to_cpu, rec.bucket,
+			   hashed, rec.reason < CS_REASON_MAX ?
+			   cs_reasons[rec.reason].name : "unrecorded");
 	return 0;
 }
 
