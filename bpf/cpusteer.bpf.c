@@ -45,14 +45,19 @@ static __always_inline void cs_record_set(__u32 reason, __u32 bucket,
 	rec->hash = hash;
 }
 
-/* A frame that cannot be hashed: count why, then pass or send to one CPU. */
-static __always_inline int cs_fallback(__u32 reason)
+/*
+ * A frame that cannot be hashed: count why, then pass or send to one CPU.
+ * @st: the per-CPU counters if this frame fetched them already, else NULL
+ * (fetched here): one lookup per frame.
+ */
+static __always_inline int cs_fallback(struct cs_stats *st, __u32 reason)
 {
-	struct cs_stats *st = cs_stats_get();
 	long r = CS_IN_BOUNDS(reason, CS_REASON_MAX);
 	__u32 cpu = cs_params.fallback_cpu;
 	int act = XDP_PASS;
 
+	if (!st)
+		st = cs_stats_get();
 	if (st && r >= 0)
 		st->reason[r]++;
 	if (cpu != CS_FALLBACK_PASS)
@@ -63,10 +68,9 @@ static __always_inline int cs_fallback(__u32 reason)
 	return act;
 }
 
-/* Every encapsulation a frame went through, counted by name. */
-static __always_inline void cs_count_encaps(__u32 seen)
+/* Every encapsulation the walk went through, counted by name. */
+static __always_inline void cs_count_encaps(struct cs_stats *st, __u32 seen)
 {
-	struct cs_stats *st = cs_stats_get();
 	int i;
 
 	if (!st)
@@ -76,8 +80,10 @@ static __always_inline void cs_count_encaps(__u32 seen)
 			st->encap[i]++;
 }
 
-/* Look the hash's bucket up and redirect to the bucket's CPU. */
-static __always_inline int cs_steer_hash(__u64 hash)
+/* Look the hash's bucket up and redirect to the bucket's CPU; @st as
+ * for cs_fallback().
+ */
+static __always_inline int cs_steer_hash(struct cs_stats *st, __u64 hash)
 {
 	struct cs_bucket *b;
 	__u32 bucket, cpu;
@@ -87,16 +93,16 @@ static __always_inline int cs_steer_hash(__u64 hash)
 				cs_params.bucket_mask);
 	b = bpf_map_lookup_elem(&cs_table, &bucket);
 	if (!b)
-		return cs_fallback(CS_REASON_NO_TARGET);
+		return cs_fallback(st, CS_REASON_NO_TARGET);
 	/* Bound the index ourselves: the table is written from userspace.
 	 * Read it once: the helper call below may not reload a checked value.
 	 */
 	cpu = b->cpu;
 	if (cpu >= CS_MAX_CPUS)
-		return cs_fallback(CS_REASON_NO_TARGET);
+		return cs_fallback(st, CS_REASON_NO_TARGET);
 	act = bpf_redirect_map(&cs_cpu_map, cpu, XDP_PASS);
 	if (act != XDP_REDIRECT)
-		return cs_fallback(CS_REASON_NO_TARGET);
+		return cs_fallback(st, CS_REASON_NO_TARGET);
 	if (cs_params.record & CS_RECORD_ON)	/* classify: no live counts */
 		cs_record_set(CS_REASON_HASHED, bucket, cpu, hash >> 32);
 	else
@@ -105,9 +111,10 @@ static __always_inline int cs_steer_hash(__u64 hash)
 }
 
 /* Hash the flow, then steer by the hash. */
-static __always_inline int cs_steer_flow(const struct cs_flow *flow)
+static __always_inline int cs_steer_flow(struct cs_stats *st,
+					 const struct cs_flow *flow)
 {
-	return cs_steer_hash(cs_hash_flow(flow, cs_params.key[0],
+	return cs_steer_hash(st, cs_hash_flow(flow, cs_params.key[0],
 					  cs_params.key[1],
 					  cs_hash_mode_symmetric(
 						  cs_params.hash_mode),
@@ -126,6 +133,7 @@ static __always_inline int cs_steer_slow(struct xdp_md *ctx, int ports)
 		.end = (void *)(long)ctx->data_end,
 	};
 	struct cs_walk w = { .tunnel = cs_params.tunnel };
+	struct cs_stats *stats = NULL;
 	struct cs_flow flow = {};
 	int r, i, at = 0, l4 = 0;
 
@@ -147,11 +155,16 @@ static __always_inline int cs_steer_slow(struct xdp_md *ctx, int ports)
 		flow = st.flow;
 		w = st.w;
 	}
+	/* One fetch of the counters serves the encapsulations and the
+	 * fallback reason.
+	 */
+	if (w.seen || r < 0)
+		stats = cs_stats_get();
 	if (w.seen)
-		cs_count_encaps(w.seen);
+		cs_count_encaps(stats, w.seen);
 	if (r < 0)
-		return cs_fallback(-r);
-	return cs_steer_flow(&flow);
+		return cs_fallback(stats, -r);
+	return cs_steer_flow(stats, &flow);
 }
 
 static __always_inline int cs_steer_sw(struct xdp_md *ctx)
@@ -162,18 +175,22 @@ static __always_inline int cs_steer_sw(struct xdp_md *ctx)
 	};
 	int ports = cs_hash_mode_has_ports(cs_params.hash_mode);
 	struct cs_flow flow = {};
-	__u32 seen = 0;
+	struct cs_stats *st;
+	__u32 encap = 0;
 
 	if (cs_params.record & CS_RECORD_NO_FAST)
 		return cs_steer_slow(ctx, ports);
 	if (cs_parse_fast(&c, &flow, ports, cs_params.tunnel,
 			  cs_params.vxlan_ports))
-		return cs_steer_flow(&flow);
+		return cs_steer_flow(NULL, &flow);
 	if (!(cs_params.tunnel & CS_TUN_OUTER) &&
 	    cs_parse_fast_tunnel(&c, &flow, ports, cs_params.tunnel,
-				 cs_params.vxlan_ports, &seen)) {
-		cs_count_encaps(seen);
-		return cs_steer_flow(&flow);
+				 cs_params.vxlan_ports, &encap)) {
+		/* One encapsulation, known: no loop over the bits. */
+		st = cs_stats_get();
+		if (st && encap < CS_ENCAP_MAX)
+			st->encap[encap]++;
+		return cs_steer_flow(st, &flow);
 	}
 	return cs_steer_slow(ctx, ports);
 }
@@ -195,12 +212,12 @@ enum xdp_rss_hash_type {
 extern int bpf_xdp_metadata_rx_hash(const struct xdp_md *ctx, __u32 *hash,
 				    enum xdp_rss_hash_type *rss_type) __ksym __weak;
 
-static __always_inline void cs_count_hw(int fallback)
+static __always_inline void cs_count_hw(__u32 reason)
 {
 	struct cs_stats *st = cs_stats_get();
 
 	if (st)
-		st->hw_hash[fallback]++;
+		st->reason[reason]++;
 }
 
 /*
@@ -217,12 +234,12 @@ int cs_steer_hw(struct xdp_md *ctx)
 	__u64 h;
 
 	if (!bpf_xdp_metadata_rx_hash(ctx, &hw, &type) && hw) {
-		cs_count_hw(0);
+		cs_count_hw(CS_REASON_HW_HASH);
 		h = hw * cs_params.key[0];
 		h ^= h >> 32;
-		return cs_steer_hash(h * CS_HASH_MIX);
+		return cs_steer_hash(NULL, h * CS_HASH_MIX);
 	}
-	cs_count_hw(1);
+	cs_count_hw(CS_REASON_HW_NO_HASH);
 	return cs_steer_sw(ctx);
 }
 

@@ -144,7 +144,9 @@ enum cs_hash_mode {
 	X(REDIRECT_ERR,	  "redirect_err",   "the kernel failed the redirect after the program") \
 	X(CPUMAP_DROP,	  "cpumap_drop",    "target ring full: dropped at enqueue") \
 	X(STAGE2_PASS,	  "stage2_pass",    "stage 2 passed the frame to the stack") \
-	X(STAGE2_DROP,	  "stage2_drop",    "stage 2 dropped the frame (measuring)")
+	X(STAGE2_DROP,	  "stage2_drop",    "stage 2 dropped the frame (measuring)") \
+	X(HW_HASH,	  "hw_hash",	    "--hash hw: steered by the NIC's RSS hash") \
+	X(HW_NO_HASH,	  "hw_no_hash",	    "--hash hw: no NIC hash, steered by the l4-sym hash")
 
 #define CS_REASON_ENUM(sfx, name, help) CS_REASON_##sfx,
 enum cs_reason {
@@ -226,7 +228,6 @@ struct cs_bucket {
 struct cs_stats {
 	__u64 reason[CS_REASON_MAX];
 	__u64 encap[CS_ENCAP_MAX];	 /* encapsulations entered */
-	__u64 hw_hash[2];		 /* --hash hw: [0] NIC hash, [1] fallback */
 	__u64 enqueue_drops[CS_MAX_CPUS]; /* by target CPU, ring full */
 };
 

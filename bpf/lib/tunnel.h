@@ -457,7 +457,7 @@ static __always_inline int tunnel_parse(struct cs_cursor *c, struct cs_walk *w,
  * costs a function return, which this machine's SRSO mitigation makes
  * dear. They read what the walk would and produce the same flow (the
  * encapsulation tests check the buckets); anything else returns 0 and
- * takes the walk. @seen says which encapsulation was entered.
+ * takes the walk. @encap says which encapsulation was entered.
  */
 struct cs_vxlan_frame {
 	struct cs_udp udp;
@@ -471,7 +471,7 @@ static __always_inline int fast_over_ip(struct cs_cursor *c, const __u32 l3,
 					struct cs_flow *f, int with_ports,
 					__u32 tunnel,
 					const volatile __be16 *extra,
-					__u32 *seen)
+					__u32 *encap)
 {
 	struct cs_vxlan_frame *vx = c->pos + l3 + l3len;
 	struct cs_gre *gre = c->pos + l3 + l3len;
@@ -479,7 +479,7 @@ static __always_inline int fast_over_ip(struct cs_cursor *c, const __u32 l3,
 	if (l4 == IPPROTO_GRE) {
 		if ((void *)(gre + 1) > c->end || gre->flags)
 			return 0;	/* options or version: the walk */
-		*seen = 1U << CS_ENCAP_GRE;
+		*encap = CS_ENCAP_GRE;
 		return fast_ip(c, l3 + l3len + sizeof(*gre), gre->proto, f,
 			       with_ports, tunnel, extra);
 	}
@@ -488,7 +488,7 @@ static __always_inline int fast_over_ip(struct cs_cursor *c, const __u32 l3,
 		return 0;
 	if (tunnel & CS_TUN_ID)
 		f->tunnel_id = vx->vxlan.vni;
-	*seen = 1U << CS_ENCAP_VXLAN;
+	*encap = CS_ENCAP_VXLAN;
 	/* Not sizeof(*vx): alignment pads it past the 14-byte header. */
 	return fast_ip(c, l3 + l3len + offsetof(struct cs_vxlan_frame, eth) +
 		       sizeof(struct cs_ethhdr), vx->eth.proto, f,
@@ -499,7 +499,7 @@ static __always_inline int cs_parse_fast_tunnel(struct cs_cursor *c,
 						struct cs_flow *f,
 						int with_ports, __u32 tunnel,
 						const volatile __be16 *extra,
-						__u32 *seen)
+						__u32 *encap)
 {
 	struct cs_ethhdr *eth = c->pos;
 	struct cs_pppoe *pppoe = (void *)(eth + 1);
@@ -512,7 +512,7 @@ static __always_inline int cs_parse_fast_tunnel(struct cs_cursor *c,
 		/* Two-byte protocols only: a compressed one takes the walk. */
 		__be16 pp = *(__be16 *)pppoe->ppp_proto;
 
-		*seen = 1U << CS_ENCAP_PPPOE;
+		*encap = CS_ENCAP_PPPOE;
 		return fast_ip(c, sizeof(*eth) + sizeof(*pppoe),
 			       pp == bpf_htons(PPP_IP) ? bpf_htons(ETH_P_IP) :
 			       pp == bpf_htons(PPP_IPV6) ?
@@ -525,14 +525,14 @@ static __always_inline int cs_parse_fast_tunnel(struct cs_cursor *c,
 			return 0;
 		return fast_over_ip(c, sizeof(*eth), sizeof(*ip),
 				    ip->protocol, f, with_ports, tunnel,
-				    extra, seen);
+				    extra, encap);
 	}
 	if (eth->proto == bpf_htons(ETH_P_IPV6)) {
 		if ((void *)(ip6 + 1) > c->end || ip6->version != 6)
 			return 0;
 		return fast_over_ip(c, sizeof(*eth), sizeof(*ip6),
 				    ip6->nexthdr, f, with_ports, tunnel,
-				    extra, seen);
+				    extra, encap);
 	}
 	return 0;
 }

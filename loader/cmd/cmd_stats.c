@@ -118,10 +118,10 @@ static void report_json(const struct watched *w, double dt)
 			counter(c->sum.encap[r], p->sum.encap[r], dt));
 	json_object_object_add(o, "encapsulations", encaps);
 	hw = json_object_new_object();
-	json_object_object_add(hw, "nic", counter(c->sum.hw_hash[0],
-						  p->sum.hw_hash[0], dt));
-	json_object_object_add(hw, "fallback", counter(c->sum.hw_hash[1],
-						       p->sum.hw_hash[1], dt));
+	json_object_object_add(hw, "nic", counter(c->sum.reason[CS_REASON_HW_HASH],
+						  p->sum.reason[CS_REASON_HW_HASH], dt));
+	json_object_object_add(hw, "fallback", counter(c->sum.reason[CS_REASON_HW_NO_HASH],
+						       p->sum.reason[CS_REASON_HW_NO_HASH], dt));
 	json_object_object_add(o, "hw_hash", hw);
 	json_object_object_add(o, "ifname",
 			       json_object_new_string(w->a.ifname));
@@ -166,10 +166,6 @@ static void report_text(const struct watched *w, double dt)
 			       cs_encap_names[r],
 			       rate(c->sum.encap[r], p->sum.encap[r], dt),
 			       (unsigned long long)c->sum.encap[r]);
-	if (c->sum.hw_hash[0] || c->sum.hw_hash[1])
-		printf("  hw hash: %llu from the NIC, %llu software fallback\n",
-		       (unsigned long long)c->sum.hw_hash[0],
-		       (unsigned long long)c->sum.hw_hash[1]);
 }
 
 static void sleep_for(double s)

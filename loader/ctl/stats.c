@@ -91,8 +91,6 @@ int cs_snapshot_read(int stats_fd, int table_fd, __u32 nbuckets,
 			s->sum.enqueue_drops[i] += c->enqueue_drops[i];
 		for (i = 0; i < CS_ENCAP_MAX; i++)
 			s->sum.encap[i] += c->encap[i];
-		s->sum.hw_hash[0] += c->hw_hash[0];
-		s->sum.hw_hash[1] += c->hw_hash[1];
 		if (cpu < CS_MAX_CPUS)
 			s->stage2[cpu] = c->reason[CS_REASON_STAGE2_PASS] +
 					 c->reason[CS_REASON_STAGE2_DROP];

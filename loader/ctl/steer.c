@@ -20,7 +20,7 @@ _Static_assert(sizeof(struct cs_params) == 48, "cs_params layout is ABI");
 #define CS_XDP_DEV_BOUND_ONLY	(1U << 6)
 _Static_assert(sizeof(struct cs_record) == 16, "cs_record layout is ABI");
 _Static_assert(sizeof(struct cs_stats) ==
-	       8 * (CS_REASON_MAX + CS_ENCAP_MAX + 2 + CS_MAX_CPUS),
+	       8 * (CS_REASON_MAX + CS_ENCAP_MAX + CS_MAX_CPUS),
 	       "cs_stats is packed");
 _Static_assert(sizeof(struct cs_bucket) == 16, "cs_bucket layout is ABI");
 _Static_assert(sizeof(struct cs_stats) <= 32768,
