@@ -16,7 +16,7 @@
 
 #include "cpusteer.h"
 #include "cs_hash.h"
-#include "lib/parse.h"
+#include "lib/flow.h"
 #include "lib/walk.h"
 #include "lib/maps.h"
 

@@ -19,7 +19,7 @@
 #ifndef CS_WALK_H
 #define CS_WALK_H
 
-#include "tunnel.h"
+#include "flow.h"
 
 struct cs_walk_state {
 	struct cs_flow flow;

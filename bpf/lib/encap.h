@@ -2,25 +2,94 @@
 /*
  * Encapsulations the general parser enters, so that a tunnel's flows
  * spread by their inner flow: PPPoE sessions and MPLS stacks below IP; GRE
- * (and ERSPAN II/III), VXLAN, Geneve, GTP-U and IP-in-IP above it; and the
- * packet an ICMP error quotes. Each helper checks its own bounds and
+ * (and ERSPAN I/II/III), VXLAN, VXLAN-GPE, Geneve, GTP-U and IP-in-IP
+ * above it; and the packet an ICMP error quotes. Here is the one table of
+ * the tunnels' UDP ports and ethertypes, which the fast paths (flow.h) and
+ * the walk (walk.h) both read. Each parser checks its own bounds and
  * returns the next layer (CS_AT_*), 0 for "not a tunnel we enter: hash
  * what we have", or a negative enum cs_reason.
  */
-#ifndef CS_TUNNEL_H
-#define CS_TUNNEL_H
-
-#include "parse.h"
-
-enum {
-	CS_AT_ETH = 1,
-	CS_AT_IP4,
-	CS_AT_IP6,
-};
+#ifndef CS_ENCAP_H
+#define CS_ENCAP_H
 
 #include <linux/icmpv6.h>
 #include <linux/mpls.h>
 #include <linux/ppp_defs.h>
+
+#include "l3.h"
+
+/* Where a parser is: the layers the walk goes through. */
+enum {
+	CS_AT_ETH = 1,
+	CS_AT_IP4,
+	CS_AT_IP6,
+	CS_AT_MPLS,		/* at the first label */
+	CS_AT_PPPOE,		/* at the PPPoE header */
+};
+
+/* --- The tables: which ethertypes and UDP ports start a layer ---------- */
+
+/* Past Ethernet and its tags: IP, or where the walk must take over. */
+static __always_inline int l2_proto(__be16 proto)
+{
+	if (proto == bpf_htons(ETH_P_IP))
+		return CS_AT_IP4;
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return CS_AT_IP6;
+	if (proto == bpf_htons(ETH_P_PPP_SES))
+		return CS_AT_PPPOE;
+	if (proto == bpf_htons(ETH_P_MPLS_UC) ||
+	    proto == bpf_htons(ETH_P_MPLS_MC))
+		return CS_AT_MPLS;
+	return -CS_REASON_NOT_IP;
+}
+
+/* The layer an ethertype-like protocol field announces, 0 if none. */
+static __always_inline int proto_layer(__be16 proto)
+{
+	if (proto == bpf_htons(ETH_P_IP))
+		return CS_AT_IP4;
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return CS_AT_IP6;
+	if (proto == bpf_htons(ETH_P_TEB))
+		return CS_AT_ETH;
+	return 0;
+}
+
+/*
+ * The one table of the UDP tunnels stage 1 enters, by destination port:
+ * the fast paths send these to the walk, and the walk enters them. Written
+ * as early returns: an OR of comparisons made clang build the answer
+ * branch-free in spilled registers, which cost the fast path ~2 ns.
+ */
+enum cs_udp_tunnel {
+	CS_UDPT_NONE = 0,
+	CS_UDPT_VXLAN,		/* 4789 and the --vxlan-port ones */
+	CS_UDPT_GENEVE,
+	CS_UDPT_GTPU,
+	CS_UDPT_VXLAN_GPE,
+};
+
+static __always_inline int udp_tunnel_kind(__be16 dport, __u32 tunnel,
+					   const volatile __be16 *extra)
+{
+	int i;
+
+	if (dport == bpf_htons(CS_PORT_VXLAN))
+		return CS_UDPT_VXLAN;
+	if (dport == bpf_htons(CS_PORT_GENEVE))
+		return CS_UDPT_GENEVE;
+	if (dport == bpf_htons(CS_PORT_GTPU))
+		return CS_UDPT_GTPU;
+	if (dport == bpf_htons(CS_PORT_VXLAN_GPE))
+		return CS_UDPT_VXLAN_GPE;
+	if (!(tunnel & CS_TUN_EXTRA_PORTS))
+		return CS_UDPT_NONE;
+	for (i = 0; i < CS_VXLAN_PORTS_MAX; i++)
+		if (extra[i] && dport == extra[i])
+			return CS_UDPT_VXLAN;
+	return CS_UDPT_NONE;
+}
 
 /* <linux/if_ether.h> names ERSPAN II's ethertype for both type I and II
  * (0x88BE), and type III's ETH_P_ERSPAN2 (0x22EB).
@@ -137,25 +206,6 @@ static __always_inline int mpls_parse(struct cs_cursor *c, struct cs_walk *w)
 	return *nibble >> 4 == 6 ? CS_AT_IP6 : -CS_REASON_NOT_IP;
 }
 
-/* Layers the walk can start from besides CS_AT_ETH/IP4/IP6. */
-#define CS_AT_MPLS	4	/* at the first label */
-#define CS_AT_PPPOE	5	/* at the PPPoE header */
-
-/* Past Ethernet and its tags: IP, or where the walk must take over. */
-static __always_inline int l2_proto(__be16 proto)
-{
-	if (proto == bpf_htons(ETH_P_IP))
-		return CS_AT_IP4;
-	if (proto == bpf_htons(ETH_P_IPV6))
-		return CS_AT_IP6;
-	if (proto == bpf_htons(ETH_P_PPP_SES))
-		return CS_AT_PPPOE;
-	if (proto == bpf_htons(ETH_P_MPLS_UC) ||
-	    proto == bpf_htons(ETH_P_MPLS_MC))
-		return CS_AT_MPLS;
-	return -CS_REASON_NOT_IP;
-}
-
 /*
  * A PPPoE session header and its PPP protocol: to IP. The protocol field
  * is two bytes, or one when the peer compresses it (RFC 1661 6.5): a
@@ -214,18 +264,6 @@ static __always_inline int l4_may_tunnel(int l4)
 	return l4 == IPPROTO_IPIP || l4 == IPPROTO_IPV6 ||
 	       l4 == IPPROTO_GRE || l4 == IPPROTO_UDP ||
 	       l4 == IPPROTO_ICMP || l4 == IPPROTO_ICMPV6;
-}
-
-/* The layer an ethertype-like protocol field announces, 0 if none. */
-static __always_inline int proto_layer(__be16 proto)
-{
-	if (proto == bpf_htons(ETH_P_IP))
-		return CS_AT_IP4;
-	if (proto == bpf_htons(ETH_P_IPV6))
-		return CS_AT_IP6;
-	if (proto == bpf_htons(ETH_P_TEB))
-		return CS_AT_ETH;
-	return 0;
 }
 
 /*
@@ -449,133 +487,4 @@ static __always_inline int tunnel_parse(struct cs_cursor *c, struct cs_walk *w,
 	return 0;
 }
 
-/*
- * Fast paths for the tunnels that dominate where cpusteer is needed: an
- * untagged PPPoE session, and VXLAN (port 4789) or option-less GRE over
- * IPv4 without options or IPv6 without extension headers, each carrying
- * the fast path's own inner shape. Fixed offsets, no calls: a walk call
- * costs a function return, which this machine's SRSO mitigation makes
- * dear. They read what the walk would and produce the same flow (the
- * encapsulation tests check the buckets); anything else returns 0 and
- * takes the walk. @encap says which encapsulation was entered.
- */
-struct cs_vxlan_frame {
-	struct cs_udp udp;
-	struct cs_vxlan vxlan;
-	struct cs_ethhdr eth;
-};
-
-/* GRE or VXLAN behind an outer IP header of @l3len bytes at @l3. */
-static __always_inline int fast_over_ip(struct cs_cursor *c, const __u32 l3,
-					const __u32 l3len, __u8 l4,
-					struct cs_flow *f, int with_ports,
-					__u32 tunnel,
-					const volatile __be16 *extra,
-					__u32 *encap)
-{
-	struct cs_vxlan_frame *vx = c->pos + l3 + l3len;
-	struct cs_gre *gre = c->pos + l3 + l3len;
-
-	if (l4 == IPPROTO_GRE) {
-		if ((void *)(gre + 1) > c->end || gre->flags)
-			return 0;	/* options or version: the walk */
-		*encap = CS_ENCAP_GRE;
-		return fast_ip(c, l3 + l3len + sizeof(*gre), gre->proto, f,
-			       with_ports, tunnel, extra);
-	}
-	if (l4 != IPPROTO_UDP || (void *)(vx + 1) > c->end ||
-	    vx->udp.dport != bpf_htons(CS_PORT_VXLAN))
-		return 0;
-	if (tunnel & CS_TUN_ID)
-		f->tunnel_id = vx->vxlan.vni;
-	*encap = CS_ENCAP_VXLAN;
-	/* Not sizeof(*vx): alignment pads it past the 14-byte header. */
-	return fast_ip(c, l3 + l3len + offsetof(struct cs_vxlan_frame, eth) +
-		       sizeof(struct cs_ethhdr), vx->eth.proto, f,
-		       with_ports, tunnel, extra);
-}
-
-static __always_inline int cs_parse_fast_tunnel(struct cs_cursor *c,
-						struct cs_flow *f,
-						int with_ports, __u32 tunnel,
-						const volatile __be16 *extra,
-						__u32 *encap)
-{
-	struct cs_ethhdr *eth = c->pos;
-	struct cs_pppoe *pppoe = (void *)(eth + 1);
-	struct iphdr *ip = (void *)(eth + 1);
-	struct ipv6hdr *ip6 = (void *)(eth + 1);
-
-	if ((void *)(pppoe + 1) > c->end)
-		return 0;
-	if (eth->proto == bpf_htons(ETH_P_PPP_SES)) {
-		/* Two-byte protocols only: a compressed one takes the walk. */
-		__be16 pp = *(__be16 *)pppoe->ppp_proto;
-
-		*encap = CS_ENCAP_PPPOE;
-		return fast_ip(c, sizeof(*eth) + sizeof(*pppoe),
-			       pp == bpf_htons(PPP_IP) ? bpf_htons(ETH_P_IP) :
-			       pp == bpf_htons(PPP_IPV6) ?
-			       bpf_htons(ETH_P_IPV6) : 0,
-			       f, with_ports, tunnel, extra);
-	}
-	if (eth->proto == bpf_htons(ETH_P_IP)) {
-		if ((void *)(ip + 1) > c->end || *(__u8 *)ip != 0x45 ||
-		    (ip->frag_off & CS_IPV4_FRAG_MASK))
-			return 0;
-		return fast_over_ip(c, sizeof(*eth), sizeof(*ip),
-				    ip->protocol, f, with_ports, tunnel,
-				    extra, encap);
-	}
-	if (eth->proto == bpf_htons(ETH_P_IPV6)) {
-		if ((void *)(ip6 + 1) > c->end || ip6->version != 6)
-			return 0;
-		return fast_over_ip(c, sizeof(*eth), sizeof(*ip6),
-				    ip6->nexthdr, f, with_ports, tunnel,
-				    extra, encap);
-	}
-	return 0;
-}
-
-/*
- * Frame to flow key for everything the fast path does not take, inline
- * for the common shapes (tags, IPv4 options, IPv6 extension headers). Returns 0 with the flow complete, a negative enum cs_reason,
- * or CS_PARSE_WALK when PPPoE, MPLS or a possible tunnel starts: the
- * walk (walk.h) goes on from @w_at / @w_l4 at the cursor.
- */
-static __always_inline int cs_parse_flow(struct cs_cursor *c,
-					 struct cs_flow *f, int with_ports,
-					 struct cs_walk *w, int *w_at,
-					 int *w_l4,
-					 const volatile __be16 *extra)
-{
-	struct cs_ports *ports;
-	int at, l4;
-
-	at = l2_parse(c);
-	if (at < 0)
-		return at;
-	if (at == CS_AT_MPLS || at == CS_AT_PPPOE) {
-		*w_at = at;
-		return CS_PARSE_WALK;
-	}
-	l4 = at == CS_AT_IP4 ? ipv4_parse(c, f) : ipv6_parse(c, f);
-	if (l4 < 0)
-		return l4;
-	if (!(w->tunnel & CS_TUN_OUTER) && l4_may_tunnel(l4)) {
-		/* Plain UDP is by far the common case: keep it inline. */
-		ports = c->pos;
-		if (l4 == IPPROTO_UDP && (void *)(ports + 1) <= c->end &&
-		    !udp_tunnel_kind(ports->dst, w->tunnel, extra))
-			goto ports;
-		*w_at = 0;
-		*w_l4 = l4;
-		return CS_PARSE_WALK;
-	}
-ports:
-	if (!with_ports)
-		return 0;
-	return l4_parse_ports(c, l4, f);
-}
-
-#endif /* CS_TUNNEL_H */
+#endif /* CS_ENCAP_H */
