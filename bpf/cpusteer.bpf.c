@@ -95,7 +95,8 @@ static __always_inline int cs_steer_hash(struct cs_stats *st, __u64 hash)
 	if (!b)
 		return cs_fallback(st, CS_REASON_NO_TARGET);
 	/* Bound the index ourselves: the table is written from userspace.
-	 * Read it once: the helper call below may not reload a checked value.
+	 * Read it once (verifier workaround: a value reloaded after the
+	 * helper call below would not carry the check).
 	 */
 	cpu = b->cpu;
 	if (cpu >= CS_MAX_CPUS)
@@ -186,7 +187,9 @@ static __always_inline int cs_steer_sw(struct xdp_md *ctx)
 	if (!(cs_params.tunnel & CS_TUN_OUTER) &&
 	    cs_parse_fast_tunnel(&c, &flow, ports, cs_params.tunnel,
 				 cs_params.vxlan_ports, &encap)) {
-		/* One encapsulation, known: no loop over the bits. */
+		/* One encapsulation, known: no loop over the bits. (The bound
+		 * is a verifier workaround: encap is always below it.)
+		 */
 		st = cs_stats_get();
 		if (st && encap < CS_ENCAP_MAX)
 			st->encap[encap]++;

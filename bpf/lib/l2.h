@@ -24,7 +24,8 @@ struct cs_cursor {
 /*
  * Take a header of type @type at the cursor: NULL when it does not fit in
  * the frame, else the header, with the cursor moved past it. The comparison
- * is written on the header pointer so the verifier sees the range proven.
+ * is written on the header pointer (verifier workaround: a comparison on a
+ * computed end would not prove the header's range to it).
  */
 #define cs_pull(c, type)						\
 	({								\

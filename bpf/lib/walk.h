@@ -30,6 +30,11 @@ struct cs_walk_state {
 	__s32 l4;			/* with at == 0: the L4 protocol */
 };
 
+/*
+ * Verifier workaround: the offset is re-bounded (CS_WALK_MAX_OFF) in every
+ * layer, since a global function's verifier sees its arguments unknown;
+ * likewise each layer checks @st for NULL, which it never is.
+ */
 static __always_inline int walk_cursor(struct xdp_md *ctx,
 				       const struct cs_walk_state *st,
 				       struct cs_cursor *c)
