@@ -1035,7 +1035,9 @@ static __u64 rnd(void)	/* splitmix64 */
  * A random frame of a shape the fast paths take: IPv4 (no options, not a
  * fragment) or IPv6 (no extension header), TCP or UDP, random addresses
  * and ports, bare or inside PPPoE, VXLAN or option-less GRE over IPv4 or
- * IPv6. Ports stay off the tunnel ports (those go to the walk by design).
+ * IPv6, half of them behind one 802.1Q tag (which only the plain fast path
+ * takes; tagged tunnels go the general way, and must agree all the same).
+ * Ports stay off the tunnel ports (those go to the walk by design).
  */
 static void random_fast_frame(struct cs_frame_spec *s)
 {
@@ -1052,6 +1054,8 @@ static void random_fast_frame(struct cs_frame_spec *s)
 	}
 	s->sport = 1024 + rnd() % 60000;
 	s->dport = 1024 + rnd() % 1000;	/* below 2152 */
+	if (r & 0x100)		/* one 802.1Q tag (the fast path's own) */
+		vlan(s, 0x8100, 1 + rnd() % 4094);
 	switch ((r >> 2) % 6) {
 	case 1:
 		cs_frame_add_encap(s, CS_FE_PPPOE, NULL, NULL);

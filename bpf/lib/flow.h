@@ -87,11 +87,18 @@ static __always_inline int cs_parse_fast(struct cs_cursor *c,
 					 const volatile __be16 *extra)
 {
 	struct cs_ethhdr *eth = c->pos;
+	struct cs_vlanhdr *vlan = (void *)(eth + 1);
 
 	if ((void *)(eth + 1) > c->end)
 		return 0;
-	return fast_ip(c, sizeof(*eth), eth->proto, f, with_ports, tunnel,
-		       extra);
+	if (eth->proto != bpf_htons(ETH_P_8021Q))
+		return fast_ip(c, sizeof(*eth), eth->proto, f, with_ports,
+			       tunnel, extra);
+	/* One 802.1Q tag, as common on access links as none. */
+	if ((void *)(vlan + 1) > c->end)
+		return 0;
+	return fast_ip(c, sizeof(*eth) + sizeof(*vlan), vlan->encap_proto, f,
+		       with_ports, tunnel, extra);
 }
 
 /*
