@@ -203,9 +203,14 @@ sed 's/^/# /' "$TMP/account"
 # later: so through every epoch, the frames seen missing can be no more
 # than those counted dropped, and at the end they must be the same (the
 # account above). A frame missing beyond that was lost without a reason.
+# Frames the veth refused never reached cpusteer and are gaps too; gen
+# counts them for the whole run only (a starved TCG receiver makes them;
+# here none), so the bound of every epoch allows all of them.
 per_change()
 {
-	local i name missing=0 m prev=0 bad=
+	local i name missing=0 m prev=0 bad= refused
+
+	refused=$(jq .refused "$TMP/gen.json")
 
 	: > "$TMP/per_change"
 	for ((i = 0; i <= ${#CHANGES[@]}; i++)); do
@@ -215,14 +220,14 @@ per_change()
 		missing=$((missing + m))
 		echo "$(jq -r --arg n "$name" '.epochs[] | select(.name == $n) |
 			"\(.name): received \(.received), reordered \(.late)"' \
-			"$TMP/seq.json"), missing $m, dropped under a named reason $((NAMED[i] - prev))" \
+			"$TMP/seq.json"), missing $m, dropped by cpusteer under a named reason $((NAMED[i] - prev))" \
 			>> "$TMP/per_change"
 		prev=${NAMED[i]}
-		((missing <= NAMED[i])) || bad+="$name "
+		((missing <= NAMED[i] + refused)) || bad+="$name "
 	done
 	[[ -z $bad ]] || { echo "frames lost without a reason by: $bad"; return 1; }
 }
-ktap_check "no change loses a frame but those cpusteer counts dropped (full rings)" per_change
+ktap_check "no change loses a frame but those counted dropped (full rings) or refused by the veth" per_change
 sed 's/^/# /' "$TMP/per_change"
 ktap_check "detach" csb detach "$VETH_B"
 
