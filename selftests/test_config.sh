@@ -37,7 +37,7 @@ cleanup()
 trap cleanup EXIT
 
 ktap_header
-ktap_plan 67
+ktap_plan 75
 
 netns_setup cfg || ktap_exit_fail "cannot build the veth testbed"
 # Two more interfaces in NS_B: one for removal, one attached by hand.
@@ -63,6 +63,16 @@ write_conf()
 	rm -f "$ETC"/conf.d/*
 	printf '%b' "$1" > "$CONF"
 	chmod 644 "$CONF"
+}
+
+out_has()	# FILE REGEX...: every REGEX is in FILE
+{
+	local f=$1 re
+
+	shift
+	for re; do
+		grep -Eq -- "$re" "$f" || { echo "no /$re/ in:"; cat "$f"; return 1; }
+	done
 }
 
 # Nothing of cpusteer's on the testbed's interfaces.
@@ -163,6 +173,26 @@ bad "conf.d writable by others" "[$B]\ncpus = 0" 1 2 "^$ETC/conf.d: the director
 	'chmod 777 "$ETC/conf.d"'
 bad "an error in conf.d"      "[$B]\ncpus = 0" 1 2 "^$ETC/conf.d/50-x.conf:2: qsize '1' is out of range" \
 	'printf "[$B]\\nqsize = 1\\n" > "$ETC/conf.d/50-x.conf"'
+bad "257 interface sections"  "" 1 2 "^$F:513: more than 256 interfaces: \[x257\] and later ones are not read" \
+	'for i in $(seq 1 257); do printf "[x%d]\\ncpus = 0\\n" $i; done > "$CONF"'
+bad "one interface twice, by an altname" "[$B]\ncpus = 0\n[cfgalt$$]\ncpus = 0" 1 2 \
+	"^$F:3: \[cfgalt$$\] is the interface \[$B\] names \($F:1\)" \
+	'ip -n "$NS_B" link property add dev "$B" altname "cfgalt$$"'
+ip -n "$NS_B" link property del dev "$B" altname "cfgalt$$" 2> /dev/null
+bad "an empty key"            "[$B]\ncpus = 0\n= 1" 1 2 "^$F:3: unknown key '' \(cpusteer.conf"
+bad "a control character: none of the file is read" "" 1 2 "^$F:3: control character 0x01" \
+	'printf "[$B]\\nqsize = 64\\n\\001\\n" > "$CONF"'
+
+# A BOM is skipped; flags take any case; a binary file leaves no
+# follow-on errors (none of it was read).
+write_conf "\xef\xbb\xbf[$B]\ncpus = 0\ntunnel-id = YES\n"
+csb check-config "$CONF" > "$TMP/out" 2>&1
+ktap_check "a UTF-8 byte-order mark is skipped, and flags take any case (YES)" \
+	out_has "$TMP/out" "valid, 1 interface: $B"
+write_conf "[$B]\nqsize = 64\n\001\n"
+csb check-config "$CONF" > /dev/null 2> "$TMP/err"
+ktap_check "a file with a control character gives that one error, no follow-on" \
+	eval '[[ $(grep -c "^$CONF" "$TMP/err") == 1 ]]'
 
 # check-config reports every error, not the first.
 write_conf "[$B]\nqsise = 1\nqsize = 4\nhash = l9\nstage2 = x\n"
@@ -195,15 +225,6 @@ state()
 	bpftool map dump pinned "$dir/cpu_map" -j | jq -c '[.[] | .key]'
 }
 
-out_has()	# FILE REGEX...: every REGEX is in FILE
-{
-	local f=$1 re
-
-	shift
-	for re; do
-		grep -Eq -- "$re" "$f" || { echo "no /$re/ in:"; cat "$f"; return 1; }
-	done
-}
 
 write_conf "[defaults]\nhash = l4-sym\nqsize = 256\n[$B]\ncpus = 0\n[$VETH_C]\ncpus = 0\n"
 csb check-config "$CONF" > "$TMP/out" 2>&1
@@ -258,6 +279,8 @@ rollback()
 	[[ $? == 1 ]] || { echo "apply did not exit 1"; return 1; }
 	grep -q "the change failed; it was put back as it was" "$TMP/err" ||
 		{ cat "$TMP/err"; return 1; }
+	# What failed is not reported as changed.
+	! grep -q "^$B: " "$TMP/out" || { cat "$TMP/out"; return 1; }
 	after=$(state "$B")
 	[[ $before == "$after" ]] || { echo "before: $before"; echo "after: $after"; return 1; }
 }
@@ -284,6 +307,32 @@ S5=$(status "$B")
 ktap_check "xdp-mode native -> skb: said to need a new link, attached again, same key" \
 	eval 'out_has "$TMP/out" "change the XDP mode, which needs a new link" &&
 	      jq -e --argjson o "$S1" ".xdp_mode == \"skb\" and .key == \$o.key and .cpus == [0]" <<< "$S5"' 
+
+# A fallback CPU outside the targets: said as such, not as a CPU change.
+if [[ $(nproc) -ge 2 ]]; then
+	write_conf "[defaults]\nhash = l4\nqsize = 128\n[$B]\ncpus = 0\nxdp-mode = skb\nfallback = cpu:1\n[$VETH_C]\ncpus = 0\nbuckets = 1024\n"
+	csb apply --config "$CONF" > "$TMP/out" 2>&1
+	ktap_check "fallback pass -> cpu:1 is said so, and not as a change of CPUs" \
+		eval 'out_has "$TMP/out" "$B: fallback pass -> cpu:1" &&
+		      ! grep -q "^$B: cpus" "$TMP/out"' 
+else
+	ktap_skip "fallback pass -> cpu:1 is said so, and not as a change of CPUs" "one CPU"
+fi
+
+# A planned attachment whose re-attach fails comes back as it was.
+write_conf "[$B]\ncpus = 0\nxdp-mode = skb\nqsize = 128\n[$VETH_C]\ncpus = auto\nqsize = 64\nxdp-mode = skb\n"
+csb apply --config "$CONF" > "$TMP/out" 2>&1
+S6=$(status "$VETH_C")
+write_conf "[$B]\ncpus = 0\nxdp-mode = skb\nqsize = 128\n[$VETH_C]\ncpus = auto\nqsize = 64\nxdp-mode = native\n"
+env LD_PRELOAD="$CS_FAULT_LIB" CS_FAULT=bpf_map__set_max_entries CS_FAULT_ONCE=1 \
+	nsenter --net="/run/netns/$NS_B" "$CPUSTEER" apply --config "$CONF" \
+	> "$TMP/out" 2> "$TMP/err"
+RC=$?
+S7=$(status "$VETH_C")
+ktap_check "cpus = auto: a failed re-attach puts it back as it was (targets, qsize 64, key)" \
+	eval '[[ $RC == 1 ]] && out_has "$TMP/err" "attached again as it was" &&
+	      jq -e --argjson o "$S6" ".qsize == 64 and .key == \$o.key and
+		(.cpus | sort) == (\$o.cpus | sort) and .xdp_mode == \"skb\"" <<< "$S7" > /dev/null' 
 
 # An attachment made by hand, on an interface the config does not name.
 csb attach "$VETH_D" --cpus 0 > /dev/null 2>&1

@@ -236,7 +236,7 @@ static int apply_run(const struct apply_args *a, struct cs_conf *c)
 	free(jobs);
 	detach_left(&st, c, a->dry_run, &t);
 	cs_state_close(&st);
-	if (!t.attached && !t.changed && !t.detached && !t.failed)
+	if (!t.attached && !t.changed && !t.detached && !t.failed && !c->missing)
 		printf("cpusteer: nothing to change: %d interface%s as configured\n",
 		       t.unchanged, t.unchanged == 1 ? "" : "s");
 	else

@@ -9,6 +9,7 @@
  * handler, and that was no comment or section, is a syntax error.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -55,12 +56,15 @@ struct parse {
 	bool significant;	/* the line should have reached the handler */
 	bool handled;
 	bool stop;
+	bool binary;		/* a control character: drop the whole file */
 	int section;		/* -1: none yet, -2: a bad header */
 	const char *dfile;	/* where errors of no one line go */
 	unsigned int dline;
 	int first_entry;	/* this file's first entry */
-	struct section sections[CS_CONF_MAX_IFACES + 1];
+	struct section sections[CS_CONF_MAX_IFACES + 1];	/* + defaults */
 	int nsections;
+	int nifaces;		/* sections but [defaults] */
+	int first_section;	/* this file's first new section */
 	struct entry *ent;
 	int nent, maxent;
 };
@@ -104,6 +108,21 @@ static void diag(struct parse *p, unsigned int line, const char *fmt, ...)
 	diag_add(p->c, p->file, line, false, msg);
 }
 
+static void diag_at(struct parse *p, const char *file, unsigned int line,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void diag_at(struct parse *p, const char *file, unsigned int line,
+		    const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	diag_add(p->c, file, line, false, msg);
+}
+
 /* cs_err() from the checks we share with the command line lands here. */
 static bool sink_missing;
 
@@ -121,6 +140,7 @@ static const char *shown(const char *s, char *buf, size_t len)
 {
 	size_t i, n = 0;
 
+	buf[0] = '\0';
 	for (i = 0; s[i] && n + 5 < len && i < 40; i++)
 		n += snprintf(buf + n, len - n, isprint((unsigned char)s[i]) ?
 			      "%c" : "\\x%02x", (unsigned char)s[i]);
@@ -158,6 +178,12 @@ static void note_section(struct parse *p, const char *text)
 			p->section = i;
 			return;
 		}
+	for (i = 0; name[i]; i++)
+		if (!isprint((unsigned char)name[i])) {
+			diag(p, p->line, "section '%s' is not a valid interface name: it holds a byte that is not printable",
+			     shown(name, show, sizeof(show)));
+			return;
+		}
 	if (strcmp(name, SECTION_DEFAULTS)) {
 		cs_err_where(p->file, p->line);
 		if (cs_ifname_check("section", name)) {
@@ -165,10 +191,12 @@ static void note_section(struct parse *p, const char *text)
 			return;
 		}
 		cs_err_where(NULL, 0);
-	}
-	if (p->nsections > CS_CONF_MAX_IFACES) {
-		diag(p, p->line, "more than %d sections", CS_CONF_MAX_IFACES);
-		return;
+		if (p->nifaces >= CS_CONF_MAX_IFACES) {
+			diag(p, p->line, "more than %d interfaces: [%s] and later ones are not read",
+			     CS_CONF_MAX_IFACES, name);
+			return;
+		}
+		p->nifaces++;
 	}
 	if (strlen(name) >= IF_NAMESIZE)	/* cs_ifname_check() said */
 		return;
@@ -205,6 +233,11 @@ static char *reader(char *str, int num, void *stream)
 	n = nl ? (size_t)(nl - raw) : p->len - p->off;
 	p->off += n + (nl != NULL);
 	p->line++;
+	/* A UTF-8 byte-order mark, as some editors write: not text. */
+	if (p->line == 1 && n >= 3 && !memcmp(raw, "\xef\xbb\xbf", 3)) {
+		raw += 3;
+		n -= 3;
+	}
 	p->dfile = p->file;
 	p->dline = p->line;
 	for (i = 0; i < n; i++) {
@@ -213,9 +246,10 @@ static char *reader(char *str, int num, void *stream)
 		if ((ch >= 0x20 && ch != 0x7f) || ch == '\t' ||
 		    (ch == '\r' && i == n - 1))
 			continue;
-		diag(p, p->line, "control character 0x%02x: this is not a text file",
+		diag(p, p->line, "control character 0x%02x: this is not a text file, and none of it is read",
 		     ch);
 		p->stop = true;
+		p->binary = true;
 		return NULL;
 	}
 	if (n && raw[n - 1] == '\r')
@@ -345,6 +379,19 @@ static int handler(void *user, const char *section, const char *name,
 	return 1;
 }
 
+/* Not text: what was read of it before the control character goes too. */
+static void forget_file(struct parse *p)
+{
+	int i;
+
+	for (i = p->first_entry; i < p->nent; i++)
+		free(p->ent[i].value);
+	p->nent = p->first_entry;
+	for (i = p->first_section; i < p->nsections; i++)
+		p->nifaces -= !p->sections[i].defaults;
+	p->nsections = p->first_section;
+}
+
 /* Owned by root, written by nobody else: as sshd asks of its files. */
 static void check_owner(struct parse *p, int fd, const char *what)
 {
@@ -371,7 +418,7 @@ static char *file_name(struct cs_conf *c, const char *path)
 	return c->files[c->nfiles] ? c->files[c->nfiles++] : NULL;
 }
 
-static void read_one(struct parse *p, const char *path)
+static void read_one(struct parse *p, const char *path, bool main_file)
 {
 	struct stat st;
 	char *buf;
@@ -391,7 +438,8 @@ static void read_one(struct parse *p, const char *path)
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		diag(p, 0, "cannot open it: %s%s", strerror(errno),
-		     errno == ENOENT ? " (cpusteer.conf(5) shows one; make install puts an example there)" : "");
+		     errno == ENOENT && main_file ?
+		     " (cpusteer.conf(5) shows one; make install puts an example there)" : "");
 		return;
 	}
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
@@ -421,8 +469,12 @@ static void read_one(struct parse *p, const char *path)
 	p->significant = false;
 	p->section = -1;
 	p->first_entry = p->nent;
+	p->first_section = p->nsections;
+	p->binary = false;
 	ini_parse_stream(reader, p, handler, p);
 	line_done(p);
+	if (p->binary)
+		forget_file(p);
 	free(buf);
 	p->buf = NULL;
 out:
@@ -447,7 +499,8 @@ static void read_conf_d(struct parse *p, const char *path)
 {
 	char dir[4096], file[4096 + 256], *copy;
 	struct dirent **names;
-	int i, n, fd;
+	const char *dname;
+	int i, n, fd, dropped = 0;
 
 	copy = strdup(path);
 	if (!copy)
@@ -463,7 +516,7 @@ static void read_conf_d(struct parse *p, const char *path)
 		}
 		return;
 	}
-	p->file = file_name(p->c, dir) ?: "?";
+	p->file = dname = file_name(p->c, dir) ?: "?";
 	check_owner(p, fd, "directory");
 	close(fd);
 	n = scandir(dir, &names, conf_d_filter, name_order);
@@ -473,7 +526,13 @@ static void read_conf_d(struct parse *p, const char *path)
 	}
 	for (i = 0; i < n; i++) {
 		snprintf(file, sizeof(file), "%s/%s", dir, names[i]->d_name);
-		read_one(p, file);
+		if (p->c->nfiles < CS_CONF_MAX_FILES) {
+			read_one(p, file, false);
+		} else if (!dropped++) {
+			p->file = dname;
+			diag(p, 0, "more than %d files in it: %s and the ones after it are not read",
+			     CS_CONF_MAX_FILES - 2, names[i]->d_name);
+		}
 		free(names[i]);
 	}
 	free(names);
@@ -503,7 +562,7 @@ static void build(struct parse *p)
 {
 	struct cs_conf *c = p->c;
 	struct cs_conf_iface *ifc;
-	int i, d;
+	int i, d, k;
 
 	for (d = 0; d < p->nsections && !p->sections[d].defaults; d++)
 		;
@@ -529,7 +588,19 @@ static void build(struct parse *p)
 		sink_missing = true;
 		ifc->missing = cs_iface_resolve(ifc->name, &ifc->ifindex) != 0;
 		sink_missing = false;
-		if (!ifc->missing)
+		/* An altname reaches a device another section names. */
+		for (k = 0; !ifc->missing && k < c->nifs - 1; k++)
+			if (!c->ifs[k].missing &&
+			    c->ifs[k].ifindex == ifc->ifindex) {
+				diag_at(p, ifc->file, ifc->line,
+					"[%s] is the interface [%s] names (%s:%u), ifindex %u: give each interface one section",
+					ifc->name, c->ifs[k].name, c->ifs[k].file,
+					c->ifs[k].line, ifc->ifindex);
+				c->nifs--;
+				ifc = NULL;
+				break;
+			}
+		if (ifc && !ifc->missing)
 			cs_check_hw_hash(ifc->name, ifc->ifindex, &ifc->spec);
 	}
 }
@@ -550,7 +621,7 @@ int cs_conf_load(const char *path, struct cs_conf *c)
 	}
 	p->c = c;
 	cs_err_sink(sink, p);
-	read_one(p, path);
+	read_one(p, path, true);
 	read_conf_d(p, path);
 	build(p);
 	/* An emptied file must not quietly detach everything. */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -519,6 +520,7 @@ struct update {
 	struct cs_cpuset add, keep, del;
 	struct undo undo[CS_UNDO_MAX];
 	int nundo;
+	char said[4096];		/* what changes, one line each */
 };
 
 /* An entry of the cpumap as it is now, its stage 2 held by an fd. */
@@ -681,18 +683,37 @@ static bool params_differ(const struct cs_params *x, const struct cs_params *y)
 	return memcmp(&p, &q, sizeof(p));
 }
 
-static void say(const struct update *u, bool dry_run, const char *fmt, ...)
+/* A line of what changes, printed once it has (or would, dry-run). */
+static void say(struct update *u, bool dry_run, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void say(const struct update *u, bool dry_run, const char *fmt, ...)
+static void say(struct update *u, bool dry_run, const char *fmt, ...)
 {
+	size_t len = sizeof(u->said), n = strlen(u->said);
 	va_list ap;
 
-	printf("%s: %s", u->a->ifname, dry_run ? "would change " : "");
+	if (n < len)
+		n += snprintf(u->said + n, len - n, "%s: %s", u->a->ifname,
+			      dry_run ? "would change " : "");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	if (n < len)
+		n += vsnprintf(u->said + n, len - n, fmt, ap);
 	va_end(ap);
-	printf("\n");
+	if (n < len)
+		snprintf(u->said + n, len - n, "\n");
+}
+
+/* Two target lists with the same CPUs, in any order. */
+static bool same_cpus(const struct cs_cpuset *x, const struct cs_cpuset *y)
+{
+	__u32 i;
+
+	if (x->n != y->n)
+		return false;
+	for (i = 0; i < x->n; i++)
+		if (!cs_cpuset_has(y, x->cpu[i]))
+			return false;
+	return true;
 }
 
 static const char *fallback_text(__u32 cpu, char *buf, size_t len)
@@ -733,7 +754,7 @@ static int describe(struct update *u, bool dry_run)
 	for (b = 0; b < w->nbuckets; b++)
 		moved += u->table[b] !=
 			 cur->bucket_cpu[old_bucket(b, cur->nbuckets, w->nbuckets)];
-	if (u->add.n || u->del.n || moved) {
+	if (!same_cpus(&cur->cpus, &w->cpus) || moved) {
 		cs_cpulist_format(&cur->cpus, x, sizeof(x));
 		cs_cpulist_format(&w->cpus, y, sizeof(y));
 		say(u, dry_run, "cpus %s -> %s (%u of %u buckets move)", x, y,
@@ -986,19 +1007,53 @@ static bool is_planned(const struct cs_life *a)
 }
 
 /* Does the plan still want interrupts or RPS masks changed? */
+/*
+ * The same value as the kernel shows it? An RPS mask reads back padded to
+ * the CPU count ("0" is written, "00" or "00000000,00000000" read), so
+ * hex masks compare by value, commas and leading zeros aside.
+ */
+static void hex_norm(const char *in, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; *in && n + 1 < len; in++)
+		if (*in != ',' && (n || *in != '0'))
+			out[n++] = tolower((unsigned char)*in);
+	out[n] = '\0';
+}
+
+static bool same_value(const struct cs_change *c)
+{
+	const char *hex = "0123456789abcdefABCDEF,", *x = c->new, *y = c->old;
+	char nx[256], ny[256];
+
+	/* Interrupt affinities are CPU lists, written and read the same. */
+	if (c->kind != CS_SAVED_RPS || strspn(x, hex) != strlen(x) ||
+	    strspn(y, hex) != strlen(y))
+		return !strcmp(x, y);
+	hex_norm(x, nx, sizeof(nx));
+	hex_norm(y, ny, sizeof(ny));
+	return !strcmp(nx, ny);
+}
+
 static bool plan_pending(const struct cs_life *a)
 {
 	int i;
 
 	for (i = 0; i < a->nchanges; i++)
-		if (strcmp(a->changes[i].new, a->changes[i].old))
+		if (!same_value(&a->changes[i]))
 			return true;
 	return false;
 }
 
-/* The spec @cur was made with, to attach it again after a failure. */
+/*
+ * The spec @cur was made with, to attach it again after a failure: its
+ * key, table, targets, rings and stage 2; planned again (the interrupts
+ * and RPS detach put back) with @now's planning options, but for those
+ * same targets and ring size.
+ */
 static void spec_of(const struct cs_attachment *cur, bool planned,
-		    struct cs_spec *s)
+		    const struct cs_spec *now, struct cs_spec *s)
 {
 	cs_spec_init(s);
 	s->cfg.params = cur->params;
@@ -1011,6 +1066,12 @@ static void spec_of(const struct cs_attachment *cur, bool planned,
 	s->automatic = planned;
 	s->have_cpus = true;
 	s->ignore_irqbalance = true;	/* it was pinned before */
+	if (planned) {
+		s->plan = now->plan;
+		s->plan.have_cpus = true;
+		s->plan.cpus = cur->cpus;
+		cs_spec_mark(s, CS_OPT_QSIZE);	/* cur's, not the plan's */
+	}
 }
 
 /*
@@ -1040,7 +1101,7 @@ static int reattach(struct cs_life *a, const struct cs_attachment *cur,
 		err = cs_life_attach(a);
 	if (!err)
 		return 0;
-	spec_of(cur, planned, &old);
+	spec_of(cur, planned, a->spec, &old);
 	b = (struct cs_life){
 		.ifname = a->ifname, .ifindex = a->ifindex, .st = a->st,
 		.key = a->key, .spec = &old, .keep_key = true,
@@ -1076,30 +1137,37 @@ int cs_life_update(struct cs_life *a, const struct cs_attachment *cur,
 		goto out;
 	if (strcmp(cur->xdp_mode, mode) || planned != a->spec->automatic ||
 	    (planned && plan_pending(a))) {
-		printf("%s: %s%s: %s detached and attached again (frames are not steered meanwhile)\n",
-		       a->ifname, dry_run ? "would " : "",
-		       strcmp(cur->xdp_mode, mode) ? "change the XDP mode, which needs a new link" :
-		       planned != a->spec->automatic ? "change between planned and given targets" :
-						       "change the interrupt pinning",
-		       dry_run ? "it would be" : "so it was");
+		snprintf(u->said, sizeof(u->said),
+			 "%s: %s%s: %s detached and attached again (frames are not steered meanwhile)\n",
+			 a->ifname, dry_run ? "would " : "",
+			 strcmp(cur->xdp_mode, mode) ? "change the XDP mode, which needs a new link" :
+			 planned != a->spec->automatic ? "change between planned and given targets" :
+							 "change the interrupt pinning or RPS masks",
+			 dry_run ? "it would be" : "so it was");
 		*changes = 1;
-		if (dry_run)
-			goto out;
-		/* The table moves as few flows as it can even so. */
-		a->spec->cfg.table = u->table;
-		err = reattach(a, cur, planned);
-		a->spec->cfg.table = NULL;
+		if (!dry_run) {
+			/* The table moves as few flows as it can even so. */
+			a->spec->cfg.table = u->table;
+			err = reattach(a, cur, planned);
+			a->spec->cfg.table = NULL;
+		}
+		if (!err)
+			fputs(u->said, stdout);
 		goto out;
 	}
 	*changes = describe(u, dry_run);
-	if (dry_run || !*changes)
+	if (dry_run || !*changes) {
+		fputs(u->said, stdout);
 		goto out;
+	}
 	err = update_load(u);
 	if (!err)
 		err = update_apply(u);
 	if (err) {
 		undo_run(u);
 		cs_err("%s: the change failed; it was put back as it was", a->ifname);
+	} else {
+		fputs(u->said, stdout);	/* said once it is true */
 	}
 out:
 	undo_free(u);

@@ -278,6 +278,14 @@ void cs_spec_report(const struct cs_spec *s, int key, const char *fmt, ...)
 	cs_err_where(NULL, 0);
 }
 
+void cs_spec_mark(struct cs_spec *s, int key)
+{
+	const struct cs_option *o = opt_of(key);
+
+	if (o)
+		s->given |= 1U << cs_spec_index(o);
+}
+
 bool cs_spec_given(const struct cs_spec *s, int key)
 {
 	const struct cs_option *o = opt_of(key);

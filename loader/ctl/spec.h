@@ -68,8 +68,9 @@ void cs_spec_init(struct cs_spec *s);
  */
 int cs_spec_set(struct cs_spec *s, const struct cs_option *o,
 		const char *val, const char *what, bool replace);
-/* Was the option of @key (CS_OPT_*) set? */
+/* Was the option of @key (CS_OPT_*) set? Mark it set. */
 bool cs_spec_given(const struct cs_spec *s, int key);
+void cs_spec_mark(struct cs_spec *s, int key);
 /* The index of @o in cs_spec_opts. */
 int cs_spec_index(const struct cs_option *o);
 /*

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "opts.h"
@@ -246,16 +247,17 @@ static int parse_bool(const char *what, const char *s, __u32 *out)
 	size_t i;
 
 	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (!strcmp(s, yes[i])) {
+		if (!strcasecmp(s, yes[i])) {
 			*out = 1;
 			return 0;
 		}
-		if (!strcmp(s, no[i])) {
+		if (!strcasecmp(s, no[i])) {
 			*out = 0;
 			return 0;
 		}
 	}
-	cs_err("%s '%s' is not yes or no", what, s);
+	cs_err("%s '%s' is not yes or no (true/false, on/off and 1/0 are taken too)",
+	       what, s);
 	return -EINVAL;
 }
 
