@@ -127,14 +127,14 @@ static __always_inline int cs_steer_flow(struct cs_stats *st,
  * headers inline; PPPoE, MPLS and tunnels through the walk (walk.h). Kept
  * out of cs_steer() so the walk state is set up only on this path.
  */
-static __always_inline int cs_steer_slow(struct xdp_md *ctx, int ports)
+static __always_inline int cs_steer_slow(struct xdp_md *ctx,
+					 struct cs_stats *stats, int ports)
 {
 	struct cs_cursor c = {
 		.pos = (void *)(long)ctx->data,
 		.end = (void *)(long)ctx->data_end,
 	};
 	struct cs_walk w = { .tunnel = cs_params.tunnel };
-	struct cs_stats *stats = NULL;
 	struct cs_flow flow = {};
 	int r, i, at = 0, l4 = 0;
 
@@ -159,7 +159,7 @@ static __always_inline int cs_steer_slow(struct xdp_md *ctx, int ports)
 	/* One fetch of the counters serves the encapsulations and the
 	 * fallback reason.
 	 */
-	if (w.seen || r < 0)
+	if (!stats && (w.seen || r < 0))
 		stats = cs_stats_get();
 	if (w.seen)
 		cs_count_encaps(stats, w.seen);
@@ -168,7 +168,8 @@ static __always_inline int cs_steer_slow(struct xdp_md *ctx, int ports)
 	return cs_steer_flow(stats, &flow);
 }
 
-static __always_inline int cs_steer_sw(struct xdp_md *ctx)
+/* @st as for cs_fallback(). */
+static __always_inline int cs_steer_sw(struct xdp_md *ctx, struct cs_stats *st)
 {
 	struct cs_cursor c = {
 		.pos = (void *)(long)ctx->data,
@@ -176,32 +177,42 @@ static __always_inline int cs_steer_sw(struct xdp_md *ctx)
 	};
 	int ports = cs_hash_mode_has_ports(cs_params.hash_mode);
 	struct cs_flow flow = {};
-	struct cs_stats *st;
 	__u32 encap = 0;
 
-	if (cs_params.record & CS_RECORD_NO_FAST)
-		return cs_steer_slow(ctx, ports);
 	if (cs_parse_fast(&c, &flow, ports, cs_params.tunnel,
 			  cs_params.vxlan_ports))
-		return cs_steer_flow(NULL, &flow);
+		return cs_steer_flow(st, &flow);
 	if (!(cs_params.tunnel & CS_TUN_OUTER) &&
 	    cs_parse_fast_tunnel(&c, &flow, ports, cs_params.tunnel,
 				 cs_params.vxlan_ports, &encap)) {
 		/* One encapsulation, known: no loop over the bits. (The bound
 		 * is a verifier workaround: encap is always below it.)
 		 */
-		st = cs_stats_get();
+		if (!st)
+			st = cs_stats_get();
 		if (st && encap < CS_ENCAP_MAX)
 			st->encap[encap]++;
 		return cs_steer_flow(st, &flow);
 	}
-	return cs_steer_slow(ctx, ports);
+	return cs_steer_slow(ctx, st, ports);
 }
 
 SEC("xdp")
 int cs_steer(struct xdp_md *ctx)
 {
-	return cs_steer_sw(ctx);
+	return cs_steer_sw(ctx, NULL);
+}
+
+/*
+ * Tests only (loaded with CS_RECORD_NO_FAST): the general parser alone,
+ * for the differential test against cs_steer's fast paths. A program of
+ * its own, so that cs_steer carries no test switch.
+ */
+SEC("xdp")
+int cs_steer_general(struct xdp_md *ctx)
+{
+	return cs_steer_slow(ctx, NULL,
+			     cs_hash_mode_has_ports(cs_params.hash_mode));
 }
 
 enum xdp_rss_hash_type {
@@ -215,14 +226,6 @@ enum xdp_rss_hash_type {
 extern int bpf_xdp_metadata_rx_hash(const struct xdp_md *ctx, __u32 *hash,
 				    enum xdp_rss_hash_type *rss_type) __ksym __weak;
 
-static __always_inline void cs_count_hw(__u32 reason)
-{
-	struct cs_stats *st = cs_stats_get();
-
-	if (st)
-		st->reason[reason]++;
-}
-
 /*
  * --hash hw: the NIC's RSS hash (device-bound: only loaded, bound to the
  * interface, in that mode), keyed and mixed like the software hash so the
@@ -234,16 +237,19 @@ int cs_steer_hw(struct xdp_md *ctx)
 {
 	enum xdp_rss_hash_type type;
 	__u32 hw = 0;
+	struct cs_stats *st = cs_stats_get();	/* the one fetch */
 	__u64 h;
 
 	if (!bpf_xdp_metadata_rx_hash(ctx, &hw, &type) && hw) {
-		cs_count_hw(CS_REASON_HW_HASH);
+		if (st)
+			st->reason[CS_REASON_HW_HASH]++;
 		h = hw * cs_params.key[0];
 		h ^= h >> 32;
-		return cs_steer_hash(NULL, h * CS_HASH_MIX);
+		return cs_steer_hash(st, h * CS_HASH_MIX);
 	}
-	cs_count_hw(CS_REASON_HW_NO_HASH);
-	return cs_steer_sw(ctx);
+	if (st)
+		st->reason[CS_REASON_HW_NO_HASH]++;
+	return cs_steer_sw(ctx, st);
 }
 
 static __always_inline void cs_count(__u32 reason)

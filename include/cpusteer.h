@@ -171,8 +171,9 @@ enum cs_reason {
 /*
  * cs_params.record: 0 on a live attachment (the verifier prunes all of it).
  * CS_RECORD_ON writes each decision into struct cs_record (classify, the
- * tests); CS_RECORD_NO_FAST (tests only) skips the fixed-offset fast paths,
- * so the differential test can hold them against the general parser.
+ * tests); CS_RECORD_NO_FAST (tests only) also loads cs_steer_general, the
+ * general parser without the fixed-offset fast paths, so the differential
+ * test can hold one against the other.
  */
 #define CS_RECORD_ON		0x1
 #define CS_RECORD_NO_FAST	0x2

@@ -153,11 +153,14 @@ static int run(struct cpusteer_bpf *skel, const void *frame, __u32 len,
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
 		    .data_size_in = len, .repeat = 1);
 	int rec_fd = bpf_map__fd(skel->maps.cs_record);
+	/* A twin loaded with CS_RECORD_NO_FAST runs the general parser. */
+	int prog = bpf_program__fd(skel->progs.cs_steer_general);
 	__u32 zero = 0;
 
+	if (prog < 0)
+		prog = bpf_program__fd(skel->progs.cs_steer);
 	bpf_map_update_elem(rec_fd, &zero, &rec, BPF_ANY);
-	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.cs_steer),
-				   &opts))
+	if (bpf_prog_test_run_opts(prog, &opts))
 		return -errno;
 	bpf_map_lookup_elem(rec_fd, &zero, &rec);
 	*r = (struct result){ opts.retval, rec.reason, rec.bucket, rec.cpu };

@@ -108,21 +108,6 @@ static void diag(struct parse *p, unsigned int line, const char *fmt, ...)
 	diag_add(p->c, p->file, line, false, msg);
 }
 
-static void diag_at(struct parse *p, const char *file, unsigned int line,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void diag_at(struct parse *p, const char *file, unsigned int line,
-		    const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	diag_add(p->c, file, line, false, msg);
-}
-
 /* cs_err() from the checks we share with the command line lands here. */
 static bool sink_missing;
 
@@ -592,10 +577,11 @@ static void build(struct parse *p)
 		for (k = 0; !ifc->missing && k < c->nifs - 1; k++)
 			if (!c->ifs[k].missing &&
 			    c->ifs[k].ifindex == ifc->ifindex) {
-				diag_at(p, ifc->file, ifc->line,
-					"[%s] is the interface [%s] names (%s:%u), ifindex %u: give each interface one section",
-					ifc->name, c->ifs[k].name, c->ifs[k].file,
-					c->ifs[k].line, ifc->ifindex);
+				p->file = ifc->file;
+				diag(p, ifc->line,
+				     "[%s] is the interface [%s] names (%s:%u), ifindex %u: give each interface one section",
+				     ifc->name, c->ifs[k].name, c->ifs[k].file,
+				     c->ifs[k].line, ifc->ifindex);
 				c->nifs--;
 				ifc = NULL;
 				break;

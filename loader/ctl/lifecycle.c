@@ -774,20 +774,12 @@ static int describe(struct update *u, bool dry_run)
 }
 
 /* The CPUs that need a cpumap entry: the targets and a fallback CPU. */
-static void wanted_entries(const struct cs_steer_cfg *w, struct cs_cpuset *s)
+static void cpumap_entries(const struct cs_cpuset *targets, __u32 fallback,
+			   struct cs_cpuset *s)
 {
-	*s = w->cpus;
-	if (w->params.fallback_cpu != CS_FALLBACK_PASS &&
-	    !cs_cpuset_has(s, w->params.fallback_cpu))
-		s->cpu[s->n++] = w->params.fallback_cpu;
-}
-
-static void entries_now(const struct cs_attachment *cur, struct cs_cpuset *s)
-{
-	*s = cur->cpus;
-	if (cur->params.fallback_cpu != CS_FALLBACK_PASS &&
-	    !cs_cpuset_has(s, cur->params.fallback_cpu))
-		s->cpu[s->n++] = cur->params.fallback_cpu;
+	*s = *targets;
+	if (fallback != CS_FALLBACK_PASS && !cs_cpuset_has(s, fallback))
+		s->cpu[s->n++] = fallback;
 }
 
 static int stage2_prog_fd(const struct update *u, int *own)
@@ -932,8 +924,6 @@ static int update_prepare(struct update *u)
 	struct cs_cpuset want, now;
 	__u32 i;
 
-	w->params.key[0] = cur->params.key[0];
-	w->params.key[1] = cur->params.key[1];
 	u->new_prog = params_differ(&cur->params, &w->params);
 	u->new_table = cur->nbuckets != w->nbuckets;
 	u->new_cpumap_vals = cur->qsize != w->qsize ||
@@ -943,8 +933,8 @@ static int update_prepare(struct update *u)
 		return -ENOMEM;
 	table_rebalance(cur->bucket_cpu, cur->nbuckets, w->nbuckets, &w->cpus,
 			u->table);
-	wanted_entries(w, &want);
-	entries_now(cur, &now);
+	cpumap_entries(&w->cpus, w->params.fallback_cpu, &want);
+	cpumap_entries(&cur->cpus, cur->params.fallback_cpu, &now);
 	u->add.n = u->keep.n = u->del.n = 0;
 	for (i = 0; i < want.n; i++) {
 		if (cs_cpuset_has(&now, want.cpu[i]))

@@ -329,7 +329,10 @@ static int steer_prepare(struct cpusteer_bpf *skel,
 	if (!err) {
 		what = "choose the stage-1 program";
 		err = bpf_program__set_autoload(skel->progs.cs_steer, !hw) ?:
-		      bpf_program__set_autoload(skel->progs.cs_steer_hw, hw);
+		      bpf_program__set_autoload(skel->progs.cs_steer_hw, hw) ?:
+		      bpf_program__set_autoload(skel->progs.cs_steer_general,
+						cfg->params.record &
+						CS_RECORD_NO_FAST);
 	}
 	if (!err && hw) {
 		what = "bind the NIC-hash program to the device";
