@@ -336,7 +336,7 @@ int main(void)
 	for (i = 1; i <= 64; i++)
 		h64 += 1.0 / i;
 	ktap_print_header();
-	ktap_set_plan(17);
+	ktap_set_plan(19);
 	ktap_test_result(check_sequences(),
 			 "sequence numbers find an injected loss and an injected reorder");
 	ktap_test_result(check_dist("uniform", "uniform", 100, 0, 1,
@@ -381,5 +381,11 @@ int main(void)
 	ktap_test_result(check_bpf_frames("gtpu ipv6 tcp", 6, IPPROTO_TCP, 0,
 					  CS_FE_GTPU, 4),
 			 "BPF frames == builder frames: gtp-u, inner ipv6 tcp");
+	ktap_test_result(check_bpf_frames("vxlan-gpe ipv4 udp", 4, IPPROTO_UDP, 0,
+					  CS_FE_VXLAN_GPE, 6),
+			 "BPF frames == builder frames: vxlan-gpe over ipv6, inner ipv4 udp");
+	ktap_test_result(check_bpf_frames("erspan1 ipv6 tcp", 6, IPPROTO_TCP, 0,
+					  CS_FE_ERSPAN1, 4),
+			 "BPF frames == builder frames: erspan type I, inner ipv6 tcp");
 	ktap_finished();
 }
