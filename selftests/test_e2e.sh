@@ -176,41 +176,52 @@ ktap_check "gen ipv6: $GEN_FLOWS live flows x $GEN_PACKETS: each accepted frame 
 # and every frame must have been counted as that encapsulation.
 ENC_FLOWS=64
 ENC_FRAMES=3200
+# Frames the veth refuses (a starved TCG receiver) never reach stage 1:
+# gen counts them, and the targets may then be short of classify's
+# prediction by at most that many in all.
 encap_live()
 {
-	local enc=$1 name=$2 b a
+	local enc=$1 name=$2 b a rc=0
 	local args=(--encap "$enc" --flows $ENC_FLOWS --count $ENC_FRAMES
 		    --src 10.200.0.1 --dst 10.200.0.2)
 
 	b=$(in_b "$CPUSTEER" stats "$VETH_B" --json --count 1 --interval 0.1) || return 1
 	nsenter --net="/run/netns/$NS_A" "$CPUSTEER" gen "$VETH_A" "${args[@]}" \
-		--dst-mac "$MAC_B" --rate 20000 > /dev/null || return 1
+		--dst-mac "$MAC_B" --rate $GEN_RATE --json > "$TMP/$enc.gen" || rc=$?
+	jq -e '.accepted + .refused == .sent and (.refused == 0) == ('$rc' == 0)' \
+		"$TMP/$enc.gen" > /dev/null || { cat "$TMP/$enc.gen"; return 1; }
 	sleep 0.5
 	a=$(in_b "$CPUSTEER" stats "$VETH_B" --json --count 1 --interval 0.1) || return 1
 	"$CPUSTEER" gen --pcap "$TMP/$enc.pcap" "${args[@]}" > /dev/null &&
 	in_b "$CPUSTEER" classify "$VETH_B" --pcap "$TMP/$enc.pcap" \
 		> "$TMP/$enc.classify" 2> /dev/null || return 1
 	jq -n -e --argjson b "$b" --argjson a "$a" --arg n "$name" \
-		--slurpfile p "$TMP/$enc.classify" '
+		--slurpfile g "$TMP/$enc.gen" --slurpfile p "$TMP/$enc.classify" '
 		def s2(x; $c): [x.targets[] | select(.cpu == $c) | .stage2.total] | add // 0;
 		($p | group_by(.cpu) | map({cpu: .[0].cpu, n: length})) as $pred |
-		($a.encapsulations[$n].total - $b.encapsulations[$n].total) == '$ENC_FRAMES' and
+		$g[0].refused as $r |
+		($a.encapsulations[$n].total - $b.encapsulations[$n].total) == $g[0].accepted and
 		($a.reasons.cpumap_drop.total == $b.reasons.cpumap_drop.total) and
 		($pred | length) > (if '$NCPUS' > 1 then 1 else 0 end) and
-		all($pred[]; (s2($a; .cpu) - s2($b; .cpu) - .n) as $d | $d >= 0 and $d <= 10)' \
+		all($pred[]; (s2($a; .cpu) - s2($b; .cpu) - .n) as $d | $d >= -$r and $d <= 10)' \
 		> /dev/null || {
 		echo "before: $b"
 		echo "after: $a"
+		cat "$TMP/$enc.gen"
 		jq -s -c 'group_by(.cpu) | map({cpu: .[0].cpu, n: length})' "$TMP/$enc.classify"
 		return 1
 	}
+	jq -r 'select(.refused > 0) | "# the veth refused \(.refused) frames"' "$TMP/$enc.gen"
 }
 ktap_check "vxlan: $ENC_FLOWS inner flows spread per classify, each frame counted as vxlan" \
 	encap_live vxlan vxlan
 ktap_check "pppoe: $ENC_FLOWS inner flows spread per classify, each frame counted as pppoe" \
 	encap_live pppoe pppoe
 
-total=$((2 * FLOWS * PACKETS + 2 * GEN_FLOWS * GEN_PACKETS))
+# What gen_live's generator sent and the veth refused never got hashed.
+refused=$(cat "$TMP"/gen-ipv4.json "$TMP"/gen-ipv6.json 2> /dev/null |
+	  jq -s '[.[].refused] | add // 0')
+total=$((2 * FLOWS * PACKETS + 2 * GEN_FLOWS * GEN_PACKETS - refused))
 ktap_check "stats count all $total datagrams as hashed and passed by stage 2" \
 	bash -c "nsenter --net=/run/netns/$NS_B $CPUSTEER stats $VETH_B --json \
 		--count 1 --interval 0.1 | jq -e '.reasons.hashed.total >= $total and
