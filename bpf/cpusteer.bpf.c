@@ -111,15 +111,19 @@ static __always_inline int cs_steer_hash(struct cs_stats *st, __u64 hash)
 	return act;
 }
 
-/* Hash the flow, then steer by the hash. */
+/*
+ * Hash the flow, then steer by the hash. @mode and @tun (here and below)
+ * are the hash mode and CS_TUN_* flags: cs_params' values in the general
+ * program, compile-time constants in the specialised ones (see cs_steer).
+ */
 static __always_inline int cs_steer_flow(struct cs_stats *st,
-					 const struct cs_flow *flow)
+					 const struct cs_flow *flow,
+					 __u32 mode, __u32 tun)
 {
 	return cs_steer_hash(st, cs_hash_flow(flow, cs_params.key[0],
 					  cs_params.key[1],
-					  cs_hash_mode_symmetric(
-						  cs_params.hash_mode),
-					  cs_params.tunnel & CS_TUN_ID));
+					  cs_hash_mode_symmetric(mode),
+					  tun & CS_TUN_ID));
 }
 
 /*
@@ -128,13 +132,15 @@ static __always_inline int cs_steer_flow(struct cs_stats *st,
  * out of cs_steer() so the walk state is set up only on this path.
  */
 static __always_inline int cs_steer_slow(struct xdp_md *ctx,
-					 struct cs_stats *stats, int ports)
+					 struct cs_stats *stats, __u32 mode,
+					 __u32 tun)
 {
+	int ports = cs_hash_mode_has_ports(mode);
 	struct cs_cursor c = {
 		.pos = (void *)(long)ctx->data,
 		.end = (void *)(long)ctx->data_end,
 	};
-	struct cs_walk w = { .tunnel = cs_params.tunnel };
+	struct cs_walk w = { .tunnel = tun };
 	struct cs_flow flow = {};
 	int r, i, at = 0, l4 = 0;
 
@@ -165,26 +171,26 @@ static __always_inline int cs_steer_slow(struct xdp_md *ctx,
 		cs_count_encaps(stats, w.seen);
 	if (r < 0)
 		return cs_fallback(stats, -r);
-	return cs_steer_flow(stats, &flow);
+	return cs_steer_flow(stats, &flow, mode, tun);
 }
 
 /* @st as for cs_fallback(). */
-static __always_inline int cs_steer_sw(struct xdp_md *ctx, struct cs_stats *st)
+static __always_inline int cs_steer_sw(struct xdp_md *ctx, struct cs_stats *st,
+				       __u32 mode, __u32 tun)
 {
 	struct cs_cursor c = {
 		.pos = (void *)(long)ctx->data,
 		.end = (void *)(long)ctx->data_end,
 	};
-	int ports = cs_hash_mode_has_ports(cs_params.hash_mode);
+	int ports = cs_hash_mode_has_ports(mode);
 	struct cs_flow flow = {};
 	__u32 encap = 0;
 
-	if (cs_parse_fast(&c, &flow, ports, cs_params.tunnel,
-			  cs_params.vxlan_ports))
-		return cs_steer_flow(st, &flow);
-	if (!(cs_params.tunnel & CS_TUN_OUTER) &&
-	    cs_parse_fast_tunnel(&c, &flow, ports, cs_params.tunnel,
-				 cs_params.vxlan_ports, &encap)) {
+	if (cs_parse_fast(&c, &flow, ports, tun, cs_params.vxlan_ports))
+		return cs_steer_flow(st, &flow, mode, tun);
+	if (!(tun & CS_TUN_OUTER) &&
+	    cs_parse_fast_tunnel(&c, &flow, ports, tun, cs_params.vxlan_ports,
+				 &encap)) {
 		/* One encapsulation, known: no loop over the bits. (The bound
 		 * is a verifier workaround: encap is always below it.)
 		 */
@@ -192,16 +198,42 @@ static __always_inline int cs_steer_sw(struct xdp_md *ctx, struct cs_stats *st)
 			st = cs_stats_get();
 		if (st && encap < CS_ENCAP_MAX)
 			st->encap[encap]++;
-		return cs_steer_flow(st, &flow);
+		return cs_steer_flow(st, &flow, mode, tun);
 	}
-	return cs_steer_slow(ctx, st, ports);
+	return cs_steer_slow(ctx, st, mode, tun);
 }
 
+/*
+ * The general program: every option read from cs_params. The verifier
+ * folds each rodata read to a constant, but removes a branch it makes dead
+ * only when the branch's target is unreachable from everywhere else, and
+ * the fallback targets never are: the option checks stay in the JIT-ed
+ * code.
+ */
 SEC("xdp")
 int cs_steer(struct xdp_md *ctx)
 {
-	return cs_steer_sw(ctx, NULL);
+	return cs_steer_sw(ctx, NULL, cs_params.hash_mode, cs_params.tunnel);
 }
+
+/*
+ * Twins of cs_steer specialised at compile time for the configurations
+ * most attachments run: one per software hash mode, inner flows, no
+ * tunnel-ID mixing, no extra VXLAN ports, MPLS carrying IP (CS_TUN_* all
+ * clear). clang drops the option checks, and the loader attaches the twin
+ * whenever cs_params matches it (cs_steer_prog()). Measured with cpusteer
+ * bench, same run: about 0.05 of the bare redirect less per frame.
+ */
+#define CS_STEER_FIXED(name, mode)					\
+SEC("xdp")								\
+int name(struct xdp_md *ctx)						\
+{									\
+	return cs_steer_sw(ctx, NULL, mode, 0);				\
+}
+CS_STEER_FIXED(cs_steer_l3, CS_HASH_L3)
+CS_STEER_FIXED(cs_steer_l4, CS_HASH_L4)
+CS_STEER_FIXED(cs_steer_l3_sym, CS_HASH_L3_SYM)
+CS_STEER_FIXED(cs_steer_l4_sym, CS_HASH_L4_SYM)
 
 /*
  * Tests only (loaded with CS_RECORD_NO_FAST): the general parser alone,
@@ -211,8 +243,7 @@ int cs_steer(struct xdp_md *ctx)
 SEC("xdp")
 int cs_steer_general(struct xdp_md *ctx)
 {
-	return cs_steer_slow(ctx, NULL,
-			     cs_hash_mode_has_ports(cs_params.hash_mode));
+	return cs_steer_slow(ctx, NULL, cs_params.hash_mode, cs_params.tunnel);
 }
 
 enum xdp_rss_hash_type {
@@ -249,7 +280,7 @@ int cs_steer_hw(struct xdp_md *ctx)
 	}
 	if (st)
 		st->reason[CS_REASON_HW_NO_HASH]++;
-	return cs_steer_sw(ctx, st);
+	return cs_steer_sw(ctx, st, cs_params.hash_mode, cs_params.tunnel);
 }
 
 static __always_inline void cs_count(__u32 reason)

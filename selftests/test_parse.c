@@ -158,7 +158,7 @@ static int run(struct cpusteer_bpf *skel, const void *frame, __u32 len,
 	__u32 zero = 0;
 
 	if (prog < 0)
-		prog = bpf_program__fd(skel->progs.cs_steer);
+		prog = bpf_program__fd(cs_steer_main(skel));
 	bpf_map_update_elem(rec_fd, &zero, &rec, BPF_ANY);
 	if (bpf_prog_test_run_opts(prog, &opts))
 		return -errno;
@@ -524,7 +524,7 @@ static bool check_live_stage2(void)
 	opts.data_in = buf;
 	opts.data_size_in = cs_frame_build(&s, buf, sizeof(buf));
 	st = calloc(ncpus, sizeof(*st));
-	if (!st || bpf_prog_test_run_opts(bpf_program__fd(skel->progs.cs_steer),
+	if (!st || bpf_prog_test_run_opts(bpf_program__fd(cs_steer_main(skel)),
 					  &opts)) {
 		ktap_print_msg("live test run: %s", strerror(errno));
 		goto out;
@@ -598,7 +598,7 @@ static bool check_ring_drops(void)
 	cs_frame_spec_init(&s);
 	opts.data_in = buf;
 	opts.data_size_in = cs_frame_build(&s, buf, sizeof(buf));
-	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.cs_steer),
+	if (bpf_prog_test_run_opts(bpf_program__fd(cs_steer_main(skel)),
 				   &opts))
 		goto out;
 	fd = bpf_map__fd(skel->maps.cs_stats);

@@ -293,7 +293,7 @@ static int bench_run(const struct bench_args *a)
 	make_frames(frames);
 	for (i = 0; i < BENCH_FRAMES && !err; i++)
 		err = bench_frame(a, bpf_program__fd(ref->progs.ref_redirect),
-				  bpf_program__fd(skel->progs.cs_steer),
+				  bpf_program__fd(cs_steer_main(skel)),
 				  &frames[i], &res[i]);
 	if (!err)
 		report(a, frames, res, BENCH_FRAMES);

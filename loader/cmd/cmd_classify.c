@@ -253,7 +253,7 @@ static int classify_frame(struct cpusteer_bpf *skel, const __u8 *pkt,
 		cs_err("cannot reset the decision record: %s", strerror(-err));
 		return err;
 	}
-	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.cs_steer),
+	if (bpf_prog_test_run_opts(bpf_program__fd(cs_steer_main(skel)),
 				   &opts)) {
 		cs_warn("frame %llu (%u bytes) could not be run: %s (XDP needs at least a 14-byte Ethernet header)",
 			(unsigned long long)index, len, strerror(errno));

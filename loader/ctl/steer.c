@@ -279,11 +279,36 @@ static int cs_steer_fill(struct cpusteer_bpf *skel,
 			     &cfg->cpus);
 }
 
+/*
+ * The stage-1 program for @p: the NIC-hash one, the twin compiled for
+ * @p's hash mode when no CS_TUN_* flag is set (the common case, cheaper
+ * per frame), else the general one.
+ */
 struct bpf_program *cs_steer_prog(struct cpusteer_bpf *skel,
 				  const struct cs_params *p)
 {
-	return p->hash_mode & CS_HASH_F_HW ? skel->progs.cs_steer_hw :
-					     skel->progs.cs_steer;
+	if (p->hash_mode & CS_HASH_F_HW)
+		return skel->progs.cs_steer_hw;
+	if (p->tunnel)
+		return skel->progs.cs_steer;
+	switch (p->hash_mode) {
+	case CS_HASH_L3:
+		return skel->progs.cs_steer_l3;
+	case CS_HASH_L4:
+		return skel->progs.cs_steer_l4;
+	case CS_HASH_L3_SYM:
+		return skel->progs.cs_steer_l3_sym;
+	case CS_HASH_L4_SYM:
+		return skel->progs.cs_steer_l4_sym;
+	}
+	return skel->progs.cs_steer;
+}
+
+struct bpf_program *cs_steer_main(struct cpusteer_bpf *skel)
+{
+	/* The rodata copy: what the programs were loaded with. */
+	return cs_steer_prog(skel, (const struct cs_params *)
+			     &skel->rodata->cs_params);
 }
 
 /*
@@ -294,7 +319,14 @@ static int steer_prepare(struct cpusteer_bpf *skel,
 			 const struct cs_steer_cfg *cfg, int ncpus)
 {
 	bool hw = cfg->params.hash_mode & CS_HASH_F_HW;
+	struct bpf_program *steer = cs_steer_prog(skel, &cfg->params);
+	struct bpf_program *const xdp[] = {
+		skel->progs.cs_steer, skel->progs.cs_steer_hw,
+		skel->progs.cs_steer_l3, skel->progs.cs_steer_l4,
+		skel->progs.cs_steer_l3_sym, skel->progs.cs_steer_l4_sym,
+	};
 	const char *what;
+	size_t i;
 	int err;
 
 	/* cpumap keys are CPU numbers; the kernel refuses more than exist. */
@@ -322,18 +354,18 @@ static int steer_prepare(struct cpusteer_bpf *skel,
 					cfg->reuse_stats_fd);
 	}
 	/*
-	 * --hash hw: the NIC-hash program is device-bound to the interface
-	 * (its metadata kfunc needs that), and only it is loaded; otherwise
-	 * only the software one (the kfunc call alone would fail to load).
+	 * Only the chosen stage-1 program loads. --hash hw: the NIC-hash
+	 * program is device-bound to the interface (its metadata kfunc needs
+	 * that); elsewhere the kfunc call alone would fail to load.
 	 */
-	if (!err) {
+	if (!err)
 		what = "choose the stage-1 program";
-		err = bpf_program__set_autoload(skel->progs.cs_steer, !hw) ?:
-		      bpf_program__set_autoload(skel->progs.cs_steer_hw, hw) ?:
-		      bpf_program__set_autoload(skel->progs.cs_steer_general,
+	for (i = 0; !err && i < sizeof(xdp) / sizeof(xdp[0]); i++)
+		err = bpf_program__set_autoload(xdp[i], xdp[i] == steer);
+	if (!err)
+		err = bpf_program__set_autoload(skel->progs.cs_steer_general,
 						cfg->params.record &
 						CS_RECORD_NO_FAST);
-	}
 	if (!err && hw) {
 		what = "bind the NIC-hash program to the device";
 		bpf_program__set_ifindex(skel->progs.cs_steer_hw,

@@ -102,9 +102,11 @@ int cs_steer_load(const struct cs_steer_cfg *cfg, struct cpusteer_bpf **out);
 int cs_steer_attach_tracing(struct cpusteer_bpf *skel,
 			    struct bpf_link *links[CS_TRACE_LINKS]);
 struct bpf_program;
-/* The stage-1 program these parameters load: NIC hash or software. */
+/* The stage-1 program these parameters load (steer.c says which). */
 struct bpf_program *cs_steer_prog(struct cpusteer_bpf *skel,
 				  const struct cs_params *p);
+/* The stage-1 program a loaded @skel attaches (its own cs_params). */
+struct bpf_program *cs_steer_main(struct cpusteer_bpf *skel);
 /* Point @bucket at @cpu (its counters restart at zero): one map update. */
 int cs_bucket_set(int table_fd, __u32 bucket, __u32 cpu);
 /* Bucket i -> cpus[i % n]: an even round-robin spread. */
