@@ -16,6 +16,7 @@
 
 #include "cpusteer.h"
 #include "cs_hash.h"
+#include "cs_meta.h"
 #include "lib/flow.h"
 #include "lib/walk.h"
 #include "lib/maps.h"
@@ -26,6 +27,8 @@ const volatile struct cs_params cs_params = {
 	.bucket_shift = 64 - 8,	/* log2(CS_DEFAULT_BUCKETS) == 8 */
 	.fallback_cpu = CS_FALLBACK_PASS,
 };
+
+#include "lib/filter.h"
 
 /* Our cpumap's id, for the tracepoint filters; set by the loader. */
 __u32 cs_cpumap_id;
@@ -80,10 +83,80 @@ static __always_inline void cs_count_encaps(struct cs_stats *st, __u32 seen)
 			st->encap[i]++;
 }
 
+/*
+ * How a stage-1 program is built: the hash mode, the CS_TUN_* flags and
+ * whether it writes metadata. cs_params' values in the general program,
+ * compile-time constants in the specialised twins (see cs_steer): passed
+ * by value through always-inline functions, so clang folds the constants.
+ */
+struct cs_opt {
+	__u32 mode;
+	__u32 tun;
+	__u32 meta;
+};
+
+/* What the parser learned, for the metadata: NULL @flow (the NIC's hash)
+ * gives none of the locations.
+ */
+struct cs_found {
+	const struct cs_flow *flow;
+	__u32 seen;		/* 1 << enum cs_encap, per one entered */
+	__u32 swapped;		/* the flow is an ICMP error's quote */
+};
+
+/*
+ * struct cs_meta in front of the frame, for stage 2 (cs_meta.h). After the
+ * redirect decision, which the kernel carries out only when the program
+ * has returned. A driver without room for it: counted, steered anyway.
+ */
+static __always_inline void cs_meta_put(struct xdp_md *ctx,
+					struct cs_stats *st, __u64 hash,
+					__u32 bucket,
+					const struct cs_found *fd)
+{
+	struct cs_meta *m;
+	void *data;
+
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*m)))
+		goto fail;
+	m = (void *)(long)ctx->data_meta;
+	data = (void *)(long)ctx->data;
+	if ((void *)(m + 1) > data)
+		goto fail;
+	m->hash = hash >> 32;
+	m->bucket = bucket;
+	m->encap = fd->seen;
+	m->version = CS_META_VERSION;
+	if (fd->flow) {
+		m->l3_off = fd->flow->l3_off;
+		m->l4_off = fd->flow->l4_off;
+		m->ipver = fd->flow->ipver;
+		m->l4_proto = fd->flow->proto;
+		m->flags = CS_META_F_LOC |
+			   (fd->flow->l4_off ? CS_META_F_L4 : 0) |
+			   (fd->swapped ? CS_META_F_SWAPPED : 0);
+	} else {
+		m->l3_off = 0;
+		m->l4_off = 0;
+		m->ipver = 0;
+		m->l4_proto = 0;
+		m->flags = 0;
+	}
+	return;
+fail:
+	if (!st)
+		st = cs_stats_get();
+	if (st)
+		st->reason[CS_REASON_META_FAIL]++;
+}
+
 /* Look the hash's bucket up and redirect to the bucket's CPU; @st as
  * for cs_fallback().
  */
-static __always_inline int cs_steer_hash(struct cs_stats *st, __u64 hash)
+static __always_inline int cs_steer_hash(struct xdp_md *ctx,
+					 struct cs_stats *st, __u64 hash,
+					 struct cs_opt o,
+					 const struct cs_found *fd)
 {
 	struct cs_bucket *b;
 	__u32 bucket, cpu;
@@ -108,22 +181,25 @@ static __always_inline int cs_steer_hash(struct cs_stats *st, __u64 hash)
 		cs_record_set(CS_REASON_HASHED, bucket, cpu, hash >> 32);
 	else
 		b->packets++;
+	if (o.meta)
+		cs_meta_put(ctx, st, hash, bucket, fd);
 	return act;
 }
 
-/*
- * Hash the flow, then steer by the hash. @mode and @tun (here and below)
- * are the hash mode and CS_TUN_* flags: cs_params' values in the general
- * program, compile-time constants in the specialised ones (see cs_steer).
- */
-static __always_inline int cs_steer_flow(struct cs_stats *st,
+/* Hash the flow, then steer by the hash. */
+static __always_inline int cs_steer_flow(struct xdp_md *ctx,
+					 struct cs_stats *st,
 					 const struct cs_flow *flow,
-					 __u32 mode, __u32 tun)
+					 struct cs_opt o, __u32 seen,
+					 __u32 swapped)
 {
-	return cs_steer_hash(st, cs_hash_flow(flow, cs_params.key[0],
-					  cs_params.key[1],
-					  cs_hash_mode_symmetric(mode),
-					  tun & CS_TUN_ID));
+	struct cs_found fd = { .flow = flow, .seen = seen,
+			       .swapped = swapped };
+
+	return cs_steer_hash(ctx, st, cs_hash_flow(flow, cs_params.key[0],
+					       cs_params.key[1],
+					       cs_hash_mode_symmetric(o.mode),
+					       o.tun & CS_TUN_ID), o, &fd);
 }
 
 /*
@@ -132,26 +208,27 @@ static __always_inline int cs_steer_flow(struct cs_stats *st,
  * out of cs_steer() so the walk state is set up only on this path.
  */
 static __always_inline int cs_steer_slow(struct xdp_md *ctx,
-					 struct cs_stats *stats, __u32 mode,
-					 __u32 tun)
+					 struct cs_stats *stats,
+					 struct cs_opt o)
 {
-	int ports = cs_hash_mode_has_ports(mode);
+	void *data = (void *)(long)ctx->data;
 	struct cs_cursor c = {
-		.pos = (void *)(long)ctx->data,
+		.pos = data,
 		.end = (void *)(long)ctx->data_end,
 	};
-	struct cs_walk w = { .tunnel = tun };
+	int ports = cs_hash_mode_has_ports(o.mode);
+	struct cs_walk w = { .tunnel = o.tun };
 	struct cs_flow flow = {};
 	int r, i, at = 0, l4 = 0;
 
-	r = cs_parse_flow(&c, &flow, ports, &w, &at, &l4,
+	r = cs_parse_flow(&c, data, &flow, ports, &w, &at, &l4,
 			  cs_params.vxlan_ports);
 	if (r == CS_PARSE_WALK) {
 		/* Set up only here: tagged and other inline frames skip it. */
 		struct cs_walk_state st = {
 			.flow = flow,
 			.w = w,
-			.off = c.pos - (void *)(long)ctx->data,
+			.off = c.pos - data,
 			.at = at,
 			.l4 = l4,
 		};
@@ -171,25 +248,25 @@ static __always_inline int cs_steer_slow(struct xdp_md *ctx,
 		cs_count_encaps(stats, w.seen);
 	if (r < 0)
 		return cs_fallback(stats, -r);
-	return cs_steer_flow(stats, &flow, mode, tun);
+	return cs_steer_flow(ctx, stats, &flow, o, w.seen, w.swap);
 }
 
 /* @st as for cs_fallback(). */
 static __always_inline int cs_steer_sw(struct xdp_md *ctx, struct cs_stats *st,
-				       __u32 mode, __u32 tun)
+				       struct cs_opt o)
 {
 	struct cs_cursor c = {
 		.pos = (void *)(long)ctx->data,
 		.end = (void *)(long)ctx->data_end,
 	};
-	int ports = cs_hash_mode_has_ports(mode);
+	int ports = cs_hash_mode_has_ports(o.mode);
 	struct cs_flow flow = {};
 	__u32 encap = 0;
 
-	if (cs_parse_fast(&c, &flow, ports, tun, cs_params.vxlan_ports))
-		return cs_steer_flow(st, &flow, mode, tun);
-	if (!(tun & CS_TUN_OUTER) &&
-	    cs_parse_fast_tunnel(&c, &flow, ports, tun, cs_params.vxlan_ports,
+	if (cs_parse_fast(&c, &flow, ports, o.tun, cs_params.vxlan_ports))
+		return cs_steer_flow(ctx, st, &flow, o, 0, 0);
+	if (!(o.tun & CS_TUN_OUTER) &&
+	    cs_parse_fast_tunnel(&c, &flow, ports, o.tun, cs_params.vxlan_ports,
 				 &encap)) {
 		/* One encapsulation, known: no loop over the bits. (The bound
 		 * is a verifier workaround: encap is always below it.)
@@ -198,9 +275,9 @@ static __always_inline int cs_steer_sw(struct xdp_md *ctx, struct cs_stats *st,
 			st = cs_stats_get();
 		if (st && encap < CS_ENCAP_MAX)
 			st->encap[encap]++;
-		return cs_steer_flow(st, &flow, mode, tun);
+		return cs_steer_flow(ctx, st, &flow, o, 1U << encap, 0);
 	}
-	return cs_steer_slow(ctx, st, mode, tun);
+	return cs_steer_slow(ctx, st, o);
 }
 
 /*
@@ -213,14 +290,17 @@ static __always_inline int cs_steer_sw(struct xdp_md *ctx, struct cs_stats *st,
 SEC("xdp")
 int cs_steer(struct xdp_md *ctx)
 {
-	return cs_steer_sw(ctx, NULL, cs_params.hash_mode, cs_params.tunnel);
+	struct cs_opt o = { cs_params.hash_mode, cs_params.tunnel,
+			    cs_params.meta };
+
+	return cs_steer_sw(ctx, NULL, o);
 }
 
 /*
  * Twins of cs_steer specialised at compile time for the configurations
  * most attachments run: one per software hash mode, inner flows, no
  * tunnel-ID mixing, no extra VXLAN ports, MPLS carrying IP (CS_TUN_* all
- * clear). clang drops the option checks, and the loader attaches the twin
+ * clear), no metadata. clang drops the option checks, and the loader attaches the twin
  * whenever cs_params matches it (cs_steer_prog()). Measured with cpusteer
  * bench, same run: about 0.05 of the bare redirect less per frame.
  */
@@ -228,7 +308,9 @@ int cs_steer(struct xdp_md *ctx)
 SEC("xdp")								\
 int name(struct xdp_md *ctx)						\
 {									\
-	return cs_steer_sw(ctx, NULL, mode, 0);				\
+	struct cs_opt o = { mode, 0, 0 };				\
+									\
+	return cs_steer_sw(ctx, NULL, o);				\
 }
 CS_STEER_FIXED(cs_steer_l3, CS_HASH_L3)
 CS_STEER_FIXED(cs_steer_l4, CS_HASH_L4)
@@ -243,7 +325,10 @@ CS_STEER_FIXED(cs_steer_l4_sym, CS_HASH_L4_SYM)
 SEC("xdp")
 int cs_steer_general(struct xdp_md *ctx)
 {
-	return cs_steer_slow(ctx, NULL, cs_params.hash_mode, cs_params.tunnel);
+	struct cs_opt o = { cs_params.hash_mode, cs_params.tunnel,
+			    cs_params.meta };
+
+	return cs_steer_slow(ctx, NULL, o);
 }
 
 enum xdp_rss_hash_type {
@@ -266,6 +351,9 @@ extern int bpf_xdp_metadata_rx_hash(const struct xdp_md *ctx, __u32 *hash,
 SEC("xdp")
 int cs_steer_hw(struct xdp_md *ctx)
 {
+	struct cs_opt o = { cs_params.hash_mode, cs_params.tunnel,
+			    cs_params.meta };
+	struct cs_found none = {};
 	enum xdp_rss_hash_type type;
 	__u32 hw = 0;
 	struct cs_stats *st = cs_stats_get();	/* the one fetch */
@@ -276,11 +364,11 @@ int cs_steer_hw(struct xdp_md *ctx)
 			st->reason[CS_REASON_HW_HASH]++;
 		h = hw * cs_params.key[0];
 		h ^= h >> 32;
-		return cs_steer_hash(st, h * CS_HASH_MIX);
+		return cs_steer_hash(ctx, st, h * CS_HASH_MIX, o, &none);
 	}
 	if (st)
 		st->reason[CS_REASON_HW_NO_HASH]++;
-	return cs_steer_sw(ctx, st, cs_params.hash_mode, cs_params.tunnel);
+	return cs_steer_sw(ctx, st, o);
 }
 
 static __always_inline void cs_count(__u32 reason)
@@ -303,6 +391,44 @@ int cs_stage2_drop(struct xdp_md *ctx)
 {
 	cs_count(CS_REASON_STAGE2_DROP);
 	return XDP_DROP;
+}
+
+/*
+ * Drop what a rule matches, on the flow stage 1 found (the inner one of a
+ * tunnel), located by the metadata; pass the rest. Without metadata the
+ * frame is parsed here (and counted); a frame that would need the
+ * encapsulation walk is then passed unfiltered.
+ */
+SEC("xdp/cpumap")
+int cs_stage2_flt(struct xdp_md *ctx)
+{
+	struct cs_stats *st = cs_stats_get();	/* the one fetch */
+	struct cs_s2_flow f = {};
+	struct cs_s2_loc loc;
+	__u32 rule = 0, slot;
+	__u64 *hits;
+
+	if (s2_loc_meta(ctx, &loc)) {
+		if (st)
+			st->reason[CS_REASON_STAGE2_NO_META]++;
+		if (s2_loc_parse(ctx, &loc))
+			goto pass;
+	}
+	if (!s2_flow(ctx, &loc, &f))
+		rule = cs_filter_run(&f);
+	if (rule) {
+		slot = rule - 1;
+		hits = bpf_map_lookup_elem(&cs_flt_hits, &slot);
+		if (hits)
+			(*hits)++;
+		if (st)
+			st->reason[CS_REASON_STAGE2_FILTERED]++;
+		return XDP_DROP;
+	}
+pass:
+	if (st)
+		st->reason[CS_REASON_STAGE2_PASS]++;
+	return XDP_PASS;
 }
 
 /* Runs on the RX CPU once per bulk flush (up to 8 frames) to one target. */

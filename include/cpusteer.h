@@ -146,7 +146,10 @@ enum cs_hash_mode {
 	X(STAGE2_PASS,	  "stage2_pass",    "stage 2 passed the frame to the stack") \
 	X(STAGE2_DROP,	  "stage2_drop",    "stage 2 dropped the frame (measuring)") \
 	X(HW_HASH,	  "hw_hash",	    "--hash hw: steered by the NIC's RSS hash") \
-	X(HW_NO_HASH,	  "hw_no_hash",	    "--hash hw: no NIC hash, steered by the l4-sym hash")
+	X(HW_NO_HASH,	  "hw_no_hash",	    "--hash hw: no NIC hash, steered by the l4-sym hash") \
+	X(META_FAIL,	  "meta_fail",	    "stage 1 could not write the metadata (no headroom); steered without it") \
+	X(STAGE2_NO_META, "stage2_no_meta", "stage 2 found no metadata and parsed the frame itself") \
+	X(STAGE2_FILTERED, "stage2_filtered", "stage 2 filter: dropped by a rule (counted per rule too)")
 
 #define CS_REASON_ENUM(sfx, name, help) CS_REASON_##sfx,
 enum cs_reason {
@@ -187,6 +190,8 @@ struct cs_params {
 	__u32 record;		/* CS_RECORD_*: classify and the tests */
 	__u32 tunnel;		/* CS_TUN_* */
 	__be16 vxlan_ports[CS_VXLAN_PORTS_MAX];	/* extra, 0 = unused */
+	__u32 meta;		/* write struct cs_meta (cs_meta.h) per frame */
+	__u32 pad;
 };
 
 /*
@@ -240,6 +245,65 @@ struct cs_record {
 	__u32 hash;		/* top 32 bits of the flow hash */
 };
 #define CS_NO_BUCKET		0xffffffffU
+
+/*
+ * Stage 2 "filter": drop rules on the flow's (inner) headers, changed at
+ * run time by "cpusteer filter". A rule's numbered slot in the rules array
+ * is its number minus one. A rule with a source prefix is indexed in the
+ * source trie of its family, else one with a destination prefix in the
+ * destination trie, else in the one "any" set. Each trie entry holds every
+ * rule of that trie whose prefix contains the entry's prefix, so one
+ * longest-prefix lookup per trie finds all candidates; each candidate is
+ * then checked in full.
+ *
+ * CS_FILTER_MAX: 16384 rules, e.g. a blocklist of 10,000 prefixes with
+ * room; the rules array then takes 16384 x 48 B = 768 KiB and the per-CPU
+ * hit counters 128 KiB per CPU, so both are sized to 1 entry unless stage 2
+ * is the filter. CS_FILTER_COVER: how many rules of one trie may contain
+ * one address (nested prefixes, or one prefix with several port rules);
+ * it bounds stage 2's loop and "filter add" refuses a rule past it.
+ */
+#define CS_FILTER_MAX		16384
+#define CS_FILTER_COVER		8
+
+/* struct cs_filter_rule.match: the fields the rule constrains */
+#define CS_FLT_SRC		0x01
+#define CS_FLT_DST		0x02
+#define CS_FLT_PROTO		0x04
+#define CS_FLT_SPORT		0x08
+#define CS_FLT_DPORT		0x10
+
+struct cs_filter_rule {
+	__u8 used;
+	__u8 match;		/* CS_FLT_* */
+	__u8 ipver;		/* 4 or 6 with a prefix, else 0 (either) */
+	__u8 proto;		/* with CS_FLT_PROTO */
+	__u8 src_len;		/* prefix lengths, with CS_FLT_SRC/DST */
+	__u8 dst_len;
+	__u16 pad;
+	__u16 sport_lo;		/* host order, inclusive ranges */
+	__u16 sport_hi;
+	__u16 dport_lo;
+	__u16 dport_hi;
+	__u8 src[16];		/* network order, host bits zero; IPv4 */
+	__u8 dst[16];		/* in the first 4 bytes */
+};
+
+/* A trie entry's value, and the "any" set. */
+struct cs_filter_set {
+	__u32 n;
+	__u32 rule[CS_FILTER_COVER];	/* slots, lowest number first */
+};
+
+struct cs_lpm4 {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct cs_lpm6 {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
 
 #ifndef __bpf__
 struct cs_reason_desc {

@@ -35,6 +35,10 @@ struct cs_flow {
 	__u64 dport;
 	__u64 proto;
 	__u64 tunnel_id;	/* VNI / GRE key / TEID, with CS_TUN_ID */
+	/* Where the flow's headers are (struct cs_meta), not hashed. */
+	__u16 l3_off;		/* frame start to the IPv4/IPv6 header */
+	__u16 l4_off;		/* frame start to its L4 header; 0: none */
+	__u8 ipver;		/* 4 or 6 */
 };
 
 /*

@@ -23,6 +23,7 @@
 
 #include "cpusteer.h"
 #include "cs_hash.h"
+#include "cs_meta.h"
 #include "cpusteer.skel.h"
 #include "frame.h"
 #include "kfeatures.h"
@@ -143,15 +144,20 @@ static const struct pcase cases[] = {
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 
 struct result {
-	__u32 verdict, reason, bucket, cpu;
+	__u32 verdict, reason, bucket, cpu, hash;
+	bool has_meta;		/* stage 1 wrote struct cs_meta */
+	struct cs_meta meta;
 };
 
 static int run(struct cpusteer_bpf *skel, const void *frame, __u32 len,
 	       struct result *r)
 {
 	struct cs_record rec = { .reason = CS_REASON_MAX };
+	/* data_out starts at data_meta: the metadata, then the frame. */
+	static __u8 out[8192];
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
-		    .data_size_in = len, .repeat = 1);
+		    .data_size_in = len, .repeat = 1, .data_out = out,
+		    .data_size_out = sizeof(out));
 	int rec_fd = bpf_map__fd(skel->maps.cs_record);
 	/* A twin loaded with CS_RECORD_NO_FAST runs the general parser. */
 	int prog = bpf_program__fd(skel->progs.cs_steer_general);
@@ -163,12 +169,19 @@ static int run(struct cpusteer_bpf *skel, const void *frame, __u32 len,
 	if (bpf_prog_test_run_opts(prog, &opts))
 		return -errno;
 	bpf_map_lookup_elem(rec_fd, &zero, &rec);
-	*r = (struct result){ opts.retval, rec.reason, rec.bucket, rec.cpu };
+	*r = (struct result){ .verdict = opts.retval, .reason = rec.reason,
+			      .bucket = rec.bucket, .cpu = rec.cpu,
+			      .hash = rec.hash };
+	r->has_meta = opts.data_size_out == len + sizeof(r->meta);
+	if (r->has_meta)
+		memcpy(&r->meta, out, sizeof(r->meta));
 	return 0;
 }
 
 /* CS_RECORD_NO_FAST while loading the general-path twin (check_differential). */
 static __u32 record_extra;
+/* Load with stage 1 writing struct cs_meta (check_meta). */
+static __u32 load_meta;
 
 static int load_tun(__u32 mode, __u32 fallback, __u32 tunnel,
 		    __u16 extra_port, struct cpusteer_bpf **skel)
@@ -185,6 +198,7 @@ static int load_tun(__u32 mode, __u32 fallback, __u32 tunnel,
 	cfg.qsize = 64;
 	cfg.stage2 = CS_STAGE2_NONE;
 	cfg.params.tunnel = tunnel;
+	cfg.params.meta = load_meta;
 	if (extra_port) {
 		cfg.params.tunnel |= CS_TUN_EXTRA_PORTS;
 		cfg.params.vxlan_ports[0] = htons(extra_port);
@@ -1082,7 +1096,7 @@ static void random_fast_frame(struct cs_frame_spec *s)
  * The fast paths and the general parser agree, frame by frame: same
  * verdict, same reason, same bucket, for DIFF_FRAMES random frames.
  */
-static bool check_differential(struct cpusteer_bpf *fast)
+static bool check_differential(struct cpusteer_bpf *fast, bool meta)
 {
 	struct cpusteer_bpf *general = NULL;
 	struct cs_frame_spec s;
@@ -1091,11 +1105,12 @@ static bool check_differential(struct cpusteer_bpf *fast)
 	__u32 len, i, differ = 0;
 
 	record_extra = CS_RECORD_NO_FAST;
+	load_meta = meta;
 	if (load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &general)) {
-		record_extra = 0;
+		record_extra = load_meta = 0;
 		return false;
 	}
-	record_extra = 0;
+	record_extra = load_meta = 0;
 	rnd_state = DIFF_SEED;
 	for (i = 0; i < DIFF_FRAMES; i++) {
 		random_fast_frame(&s);
@@ -1105,7 +1120,9 @@ static bool check_differential(struct cpusteer_bpf *fast)
 			break;
 		}
 		if (a.verdict != b.verdict || a.reason != b.reason ||
-		    a.bucket != b.bucket || a.reason != CS_REASON_HASHED) {
+		    a.bucket != b.bucket || a.reason != CS_REASON_HASHED ||
+		    a.has_meta != meta || b.has_meta != meta ||
+		    memcmp(&a.meta, &b.meta, sizeof(a.meta))) {
 			if (differ++ < 3)
 				ktap_print_msg("frame %u: fast %u/%u/%u, general %u/%u/%u",
 					       i, a.verdict, a.reason, a.bucket,
@@ -1116,6 +1133,72 @@ static bool check_differential(struct cpusteer_bpf *fast)
 	ktap_print_msg("%u random frames (seed %#llx): %u differ", i,
 		       (unsigned long long)DIFF_SEED, differ);
 	return !differ;
+}
+
+/* Did stage 1 describe frame @s (of layout @lay) as it is? */
+static bool meta_right(const char *name, const struct cs_frame_spec *s,
+		       const struct cs_frame_layout *lay,
+		       const struct result *r)
+{
+	bool later_frag = s->frag_offset || (s->family == 4 && s->more_frags) ||
+			  (s->frag_header && s->more_frags);
+	const struct cs_meta *m = &r->meta;
+
+	if (r->has_meta && m->version == CS_META_VERSION &&
+	    m->hash == r->hash && m->bucket == r->bucket &&
+	    (m->flags & CS_META_F_LOC) && m->l3_off == lay->l3 &&
+	    m->ipver == s->family && m->l4_proto == s->proto &&
+	    !(m->flags & CS_META_F_SWAPPED) &&
+	    (later_frag ? !(m->flags & CS_META_F_L4) && !m->l4_off :
+			  (m->flags & CS_META_F_L4) && m->l4_off == lay->l4))
+		return true;
+	ktap_print_msg("%s: meta %s v%u hash %#x/%#x bucket %u/%u flags %#x l3 %u/%zu l4 %u/%zu ipv%u/%u proto %u/%u",
+		       name, r->has_meta ? "written" : "missing", m->version,
+		       m->hash, r->hash, m->bucket, r->bucket, m->flags,
+		       m->l3_off, lay->l3, m->l4_off, lay->l4, m->ipver,
+		       s->family, m->l4_proto, s->proto);
+	return false;
+}
+
+/*
+ * With metadata on, every hashed frame of both tables carries struct
+ * cs_meta: stage 1's hash and bucket, and the offsets of the flow's (inner)
+ * headers where the frame builder put them; without it, none is written.
+ */
+static bool check_meta(struct cpusteer_bpf *plain)
+{
+	struct cpusteer_bpf *skel;
+	struct cs_frame_layout lay;
+	struct cs_frame_spec s;
+	const struct pcase *c;
+	__u8 buf[512];
+	struct result r;
+	bool ok = true;
+	size_t i, len;
+
+	load_meta = 1;
+	if (load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &skel)) {
+		load_meta = 0;
+		return false;
+	}
+	load_meta = 0;
+	for (i = 0; i < NCASES + NECASES; i++) {
+		c = i < NCASES ? &cases[i] : &ecases[i - NCASES];
+		if (c->reason != CS_REASON_HASHED)
+			continue;
+		cs_frame_spec_init(&s);
+		c->setup(&s);
+		len = cs_frame_build_layout(&s, buf, sizeof(buf), &lay);
+		if (!len || run(skel, buf, len, &r) || !meta_right(c->name, &s, &lay, &r))
+			ok = false;
+		if (!len || run(plain, buf, len, &r) || r.has_meta) {
+			ktap_print_msg("%s: metadata written without --meta",
+				       c->name);
+			ok = false;
+		}
+	}
+	cpusteer_bpf__destroy(skel);
+	return ok;
 }
 
 /*
@@ -1174,7 +1257,7 @@ static void require_steering(void)
 
 int main(void)
 {
-	struct cpusteer_bpf *skel;
+	struct cpusteer_bpf *skel, *meta_skel;
 	size_t i;
 
 	if (geteuid())
@@ -1187,7 +1270,7 @@ int main(void)
 		targets.n = CS_DEFAULT_BUCKETS;
 
 	ktap_print_header();
-	ktap_set_plan(NCASES + NECASES + 24);
+	ktap_set_plan(NCASES + NECASES + 26);
 	/* Everything it needs is here (above): failing to load is a bug. */
 	if (load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &skel))
 		ktap_exit_fail("the stage-1 program does not load on this kernel, which has all it needs (see the libbpf log above)");
@@ -1232,8 +1315,17 @@ int main(void)
 			 "past the nesting bound the innermost flow reached is hashed");
 	ktap_test_result(check_encap_counters(skel),
 			 "encapsulations entered are counted by name");
-	ktap_test_result(check_differential(skel),
+	ktap_test_result(check_differential(skel, false),
 			 "fast paths and the general parser agree on 100000 random frames");
+	load_meta = 1;
+	if (load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &meta_skel))
+		meta_skel = NULL;
+	load_meta = 0;
+	ktap_test_result(meta_skel && check_differential(meta_skel, true),
+			 "with metadata: both paths write the same struct cs_meta on 100000 random frames");
+	cpusteer_bpf__destroy(meta_skel);
+	ktap_test_result(check_meta(skel),
+			 "struct cs_meta names the hash, bucket and (inner) header offsets of every hashed row");
 	ktap_test_result(check_mutations(skel),
 			 "100000 mutated frames all end as pass or redirect under a named reason");
 	cpusteer_bpf__destroy(skel);

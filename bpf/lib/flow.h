@@ -56,6 +56,8 @@ static __always_inline int fast_ip(struct cs_cursor *c, const __u32 off,
 		f->src = ip->saddr;
 		f->dst = ip->daddr;
 		f->proto = ip->protocol;
+		f->ipver = 4;
+		f->l4_off = off + sizeof(*ip);
 	} else if (proto == bpf_htons(ETH_P_IPV6)) {
 		ports = (void *)(ip6 + 1);
 		if ((void *)(ports + 1) > c->end || ip6->version != 6 ||
@@ -64,6 +66,8 @@ static __always_inline int fast_ip(struct cs_cursor *c, const __u32 off,
 		f->src = ipv6_addr_fold(&ip6->saddr);
 		f->dst = ipv6_addr_fold(&ip6->daddr);
 		f->proto = ip6->nexthdr;
+		f->ipver = 6;
+		f->l4_off = off + sizeof(*ip6);
 	} else {
 		return 0;
 	}
@@ -78,6 +82,7 @@ static __always_inline int fast_ip(struct cs_cursor *c, const __u32 off,
 		f->sport = ((struct cs_ports *)&pw)->src;
 		f->dport = ((struct cs_ports *)&pw)->dst;
 	}
+	f->l3_off = off;
 	return 1;
 }
 
@@ -191,11 +196,14 @@ static __always_inline int cs_parse_fast_tunnel(struct cs_cursor *c,
 
 /*
  * Frame to flow key for everything the fast path does not take, inline
- * for the common shapes (tags, IPv4 options, IPv6 extension headers). Returns 0 with the flow complete, a negative enum cs_reason,
+ * for the common shapes (tags, IPv4 options, IPv6 extension headers);
+ * @base is the frame start, for the header offsets. Returns 0 with the
+ * flow complete, a negative enum cs_reason,
  * or CS_PARSE_WALK when PPPoE, MPLS or a possible tunnel starts: the
  * walk (walk.h) goes on from @w_at / @w_l4 at the cursor.
  */
 static __always_inline int cs_parse_flow(struct cs_cursor *c,
+					 const void *base,
 					 struct cs_flow *f, int with_ports,
 					 struct cs_walk *w, int *w_at,
 					 int *w_l4,
@@ -211,9 +219,12 @@ static __always_inline int cs_parse_flow(struct cs_cursor *c,
 		*w_at = at;
 		return CS_PARSE_WALK;
 	}
+	f->l3_off = c->pos - base;
+	f->ipver = at == CS_AT_IP4 ? 4 : 6;
 	l4 = at == CS_AT_IP4 ? ipv4_parse(c, f) : ipv6_parse(c, f);
 	if (l4 < 0)
 		return l4;
+	f->l4_off = l4 == CS_L4_NONE ? 0 : c->pos - base;
 	if (!(w->tunnel & CS_TUN_OUTER) && l4_may_tunnel(l4)) {
 		/* Plain UDP is by far the common case: keep it inline. */
 		ports = c->pos;

@@ -47,6 +47,47 @@ struct {
 	__uint(max_entries, 1);
 } cs_record SEC(".maps");
 
+/*
+ * Stage 2 "filter" (struct cs_filter_rule in cpusteer.h). The loader sizes
+ * the rules and hits to 1 entry unless the filter runs, and hands the maps
+ * of a running filter on to the programs of an update.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct cs_filter_rule);
+	__uint(max_entries, CS_FILTER_MAX);
+} cs_flt_rules SEC(".maps");
+
+/* Per rule and per target CPU: frames the rule dropped. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, CS_FILTER_MAX);
+} cs_flt_hits SEC(".maps");
+
+#define CS_FLT_TRIE(name, key_type)					\
+struct {								\
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);				\
+	__type(key, key_type);						\
+	__type(value, struct cs_filter_set);				\
+	__uint(map_flags, BPF_F_NO_PREALLOC);				\
+	__uint(max_entries, CS_FILTER_MAX);				\
+} name SEC(".maps")
+CS_FLT_TRIE(cs_flt_src4, struct cs_lpm4);
+CS_FLT_TRIE(cs_flt_dst4, struct cs_lpm4);
+CS_FLT_TRIE(cs_flt_src6, struct cs_lpm6);
+CS_FLT_TRIE(cs_flt_dst6, struct cs_lpm6);
+
+/* The rules with no prefix. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct cs_filter_set);
+	__uint(max_entries, 1);
+} cs_flt_any SEC(".maps");
+
 static __always_inline struct cs_stats *cs_stats_get(void)
 {
 	__u32 zero = 0;

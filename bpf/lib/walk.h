@@ -132,6 +132,7 @@ static __always_inline int cs_parse_walk(struct xdp_md *ctx,
 {
 	int at = st->at, l4 = st->l4, next, i;
 	struct cs_flow *f = &st->flow;
+	__u32 l3;
 	__u64 t;
 
 	for (i = 0; i <= CS_ENCAP_DEPTH; i++) {
@@ -142,9 +143,14 @@ static __always_inline int cs_parse_walk(struct xdp_md *ctx,
 				if (at < 0)
 					return at;
 			}
+			l3 = st->off;
 			l4 = cs_walk_ip(ctx, st, at);
 			if (l4 < 0)
 				return l4;
+			/* The innermost IP header reached is the flow's. */
+			f->l3_off = l3;
+			f->l4_off = l4 == CS_L4_NONE ? 0 : st->off;
+			f->ipver = at == CS_AT_IP4 ? 4 : 6;
 		}
 		/* Below IP (PPPoE, MPLS) is walked even for --tunnel outer;
 		 * above it, nothing is entered then.

@@ -17,6 +17,7 @@ int cmd_plan(int argc, char **argv);
 int cmd_features(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
 
 extern const struct cs_command cs_cmd_attach;
 extern const struct cs_command cs_cmd_detach;
@@ -29,5 +30,6 @@ extern const struct cs_command cs_cmd_plan;
 extern const struct cs_command cs_cmd_features;
 extern const struct cs_command cs_cmd_apply;
 extern const struct cs_command cs_cmd_check_config;
+extern const struct cs_command cs_cmd_filter;
 
 #endif

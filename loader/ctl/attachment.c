@@ -17,6 +17,7 @@
 /* The stage-1 parameters live in the program's .rodata map. */
 static int read_params(struct cs_attachment *a)
 {
+	char buf[4096];
 	__u32 map_ids[16], i, len, zero = 0;
 	struct bpf_prog_info pinfo = {};
 	struct bpf_map_info minfo;
@@ -33,11 +34,16 @@ static int read_params(struct cs_attachment *a)
 			continue;
 		memset(&minfo, 0, sizeof(minfo));
 		len = sizeof(minfo);
+		/* cs_params is the section's first variable; clang may put
+		 * its own constants (initialisers) after it.
+		 */
 		if (!bpf_obj_get_info_by_fd(fd, &minfo, &len) &&
 		    strstr(minfo.name, ".rodata") &&
-		    minfo.value_size == sizeof(a->params))
-			err = bpf_map_lookup_elem(fd, &zero, &a->params) ?
-			      -errno : 0;
+		    minfo.value_size >= sizeof(a->params) &&
+		    minfo.value_size <= sizeof(buf)) {
+			err = bpf_map_lookup_elem(fd, &zero, buf) ? -errno : 0;
+			memcpy(&a->params, buf, sizeof(a->params));
+		}
 		close(fd);
 	}
 	return err;
@@ -82,6 +88,8 @@ static int stage2_of(__u32 prog_id)
 			s = CS_STAGE2_PASS;
 		else if (!strcmp(info.name, "cs_stage2_drop"))
 			s = CS_STAGE2_DROP;
+		else if (!strcmp(info.name, "cs_stage2_flt"))
+			s = CS_STAGE2_FILTER;
 	}
 	close(fd);
 	return s;
@@ -97,6 +105,7 @@ static int read_cpumap(struct cs_attachment *a)
 		return -ENOENT;
 	a->qsize = val.qsize;
 	a->stage2 = stage2_of(val.bpf_prog.id);
+	a->stage2_prog_id = val.bpf_prog.id;
 	return 0;
 }
 

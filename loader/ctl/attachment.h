@@ -46,6 +46,7 @@ struct cs_attachment {
 	struct cs_cpuset cpus;	/* table targets, in order of first use */
 	__u32 qsize;
 	int stage2;		/* enum cs_stage2, or -1 if unrecognised */
+	__u32 stage2_prog_id;	/* the first target's; 0: none */
 	const char *xdp_mode;	/* "native", "skb", or why neither */
 	char error[512];	/* why cs_attachment_open() failed */
 };

@@ -516,6 +516,7 @@ struct update {
 	const struct cs_attachment *cur;
 	struct cpusteer_bpf *skel;	/* the new objects, if any */
 	__u32 *table;			/* the new table's targets */
+	int flt[CS_FLT_MAPS];		/* a staying filter's maps, or -1s */
 	bool new_prog, new_table, new_cpumap_vals;
 	struct cs_cpuset add, keep, del;
 	struct undo undo[CS_UNDO_MAX];
@@ -789,10 +790,7 @@ static int stage2_prog_fd(const struct update *u, int *own)
 
 	*own = -1;
 	if (u->skel)
-		return u->a->spec->cfg.stage2 == CS_STAGE2_PASS ?
-		       bpf_program__fd(u->skel->progs.cs_stage2_pass) :
-		       u->a->spec->cfg.stage2 == CS_STAGE2_DROP ?
-		       bpf_program__fd(u->skel->progs.cs_stage2_drop) : -1;
+		return cs_stage2_fd(u->skel, u->a->spec->cfg.stage2);
 	/* Unchanged: the one the entries run now. */
 	if (bpf_map_lookup_elem(u->cur->cpu_map_fd, &cpu, &v) ||
 	    !v.bpf_prog.id)
@@ -960,6 +958,12 @@ static int update_load(struct update *u)
 	cfg.reuse_cpu_map_fd = u->cur->cpu_map_fd;
 	cfg.reuse_stats_fd = u->cur->stats_fd;
 	cfg.reuse_table_fd = u->new_table ? -1 : u->cur->table_fd;
+	/* A filter that stays keeps its rules. */
+	if (cfg.stage2 == CS_STAGE2_FILTER &&
+	    u->cur->stage2 == CS_STAGE2_FILTER &&
+	    cs_filter_maps_open(u->cur, u->flt))
+		return -ENOENT;
+	memcpy(cfg.reuse_filter_fds, u->flt, sizeof(u->flt));
 	cfg.table = u->table;
 	cfg.ifindex = u->a->ifindex;
 	/* A changed table size is a changed program too (its mask). */
@@ -1073,11 +1077,17 @@ static int reattach(struct cs_life *a, const struct cs_attachment *cur,
 {
 	struct cs_spec old;
 	struct cs_life b;
-	int err;
+	int flt[CS_FLT_MAPS], err;
 
+	/* The filter's rules outlive the detach: held here, handed on. */
+	memset(flt, -1, sizeof(flt));
+	if (cur->stage2 == CS_STAGE2_FILTER && cs_filter_maps_open(cur, flt))
+		return -ENOENT;
 	err = cs_life_detach(a->st, &a->key, a->ifname, false);
 	if (err)
-		return err;
+		goto out;
+	if (a->spec->cfg.stage2 == CS_STAGE2_FILTER)
+		memcpy(a->spec->cfg.reuse_filter_fds, flt, sizeof(flt));
 	/* Planned again now that the old pinning is put back: what detach
 	 * restores next time must be the values from before cpusteer.
 	 */
@@ -1089,9 +1099,11 @@ static int reattach(struct cs_life *a, const struct cs_attachment *cur,
 	a->quiet = true;
 	if (!err)
 		err = cs_life_attach(a);
+	memset(a->spec->cfg.reuse_filter_fds, -1, sizeof(flt));
 	if (!err)
-		return 0;
+		goto out;
 	spec_of(cur, planned, a->spec, &old);
+	memcpy(old.cfg.reuse_filter_fds, flt, sizeof(flt));
 	b = (struct cs_life){
 		.ifname = a->ifname, .ifindex = a->ifindex, .st = a->st,
 		.key = a->key, .spec = &old, .keep_key = true,
@@ -1103,6 +1115,8 @@ static int reattach(struct cs_life *a, const struct cs_attachment *cur,
 	else
 		cs_err("%s: attached again as it was", a->ifname);
 	cs_life_free(&b);
+out:
+	cs_filter_maps_close(flt);
 	return err;
 }
 
@@ -1122,6 +1136,7 @@ int cs_life_update(struct cs_life *a, const struct cs_attachment *cur,
 		return -ENOMEM;
 	u->a = a;
 	u->cur = cur;
+	memset(u->flt, -1, sizeof(u->flt));
 	err = update_prepare(u);
 	if (err)
 		goto out;
@@ -1163,6 +1178,7 @@ out:
 	undo_free(u);
 	if (u->skel)
 		cpusteer_bpf__destroy(u->skel);
+	cs_filter_maps_close(u->flt);
 	free(u->table);
 	free(u);
 	return err;

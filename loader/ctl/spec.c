@@ -33,9 +33,12 @@ const struct cs_option cs_spec_opts[] = {
 	  .type = CS_OT_U32, .flags = CS_OF_CONFIG, .min = CS_MIN_QSIZE,
 	  .max = CS_MAX_QSIZE, .def = STR(CS_DEFAULT_QSIZE) },
 	{ "stage2", required_argument, CS_OPT_STAGE2, "PROG",
-	  "program on the target CPU: pass, drop or none",
+	  "program on the target CPU: pass, drop, filter (see 'cpusteer filter') or none",
 	  .type = CS_OT_ENUM, .flags = CS_OF_CONFIG,
 	  .names = cs_stage2_names, .nnames = CS_STAGE2_MAX, .def = "pass" },
+	{ "meta", no_argument, CS_OPT_META, NULL,
+	  "stage 1 writes what it found in front of each frame (cs_meta.h; always with --stage2 filter)",
+	  .type = CS_OT_FLAG, .flags = CS_OF_CONFIG },
 	{ "xdp-mode", required_argument, CS_OPT_XDP_MODE, "MODE",
 	  "native or skb",
 	  .type = CS_OT_ENUM, .flags = CS_OF_CONFIG,
@@ -115,6 +118,9 @@ static void set_flag(struct cs_spec *s, int key, bool on)
 		break;
 	case CS_OPT_DRY_RUN:
 		s->dry_run = on;
+		break;
+	case CS_OPT_META:
+		s->cfg.params.meta = on;
 		break;
 	case CS_OPT_IGNORE_IRQBALANCE:
 		s->ignore_irqbalance = on;
@@ -353,6 +359,16 @@ int cs_spec_check(struct cs_spec *s, const char *ifname)
 			errors++;
 		}
 		cs_err_release();
+	}
+	if (s->cfg.stage2 == CS_STAGE2_FILTER) {
+		if (cs_spec_given(s, CS_OPT_META) && !s->cfg.params.meta) {
+			cs_spec_report(s, CS_OPT_META,
+				       "%s: %s %s needs the metadata: drop \"%s = no\"",
+				       ifname, opt_name(s, CS_OPT_STAGE2, n1, sizeof(n1)),
+				       "filter", "meta");
+			errors++;
+		}
+		s->cfg.params.meta = 1;	/* the filter reads it */
 	}
 	if (s->cfg.params.hash_mode & CS_HASH_F_HW) {
 		if (s->xdp_mode == CS_XDP_SKB) {

@@ -28,6 +28,7 @@ enum {
 	CS_OPT_AUTO,
 	CS_OPT_DRY_RUN,
 	CS_OPT_IGNORE_IRQBALANCE,
+	CS_OPT_META,
 };
 
 /* cpumap bulks 8 frames per enqueue (CPU_MAP_BULK_SIZE): a smaller ring

@@ -93,7 +93,8 @@ int cs_snapshot_read(int stats_fd, int table_fd, __u32 nbuckets,
 			s->sum.encap[i] += c->encap[i];
 		if (cpu < CS_MAX_CPUS)
 			s->stage2[cpu] = c->reason[CS_REASON_STAGE2_PASS] +
-					 c->reason[CS_REASON_STAGE2_DROP];
+					 c->reason[CS_REASON_STAGE2_DROP] +
+					 c->reason[CS_REASON_STAGE2_FILTERED];
 	}
 	err = snapshot_targets(table_fd, nbuckets, s);
 out:

@@ -9,12 +9,15 @@
 #include <bpf/libbpf.h>
 
 #include "cpusteer.h"
+#include "cs_meta.h"
 #include "cpusteer.skel.h"
 #include "log.h"
 #include "opts.h"
 #include "steer.h"
 
-_Static_assert(sizeof(struct cs_params) == 48, "cs_params layout is ABI");
+_Static_assert(sizeof(struct cs_params) == 56, "cs_params layout is ABI");
+_Static_assert(sizeof(struct cs_meta) == 20 && sizeof(struct cs_meta) % 4 == 0,
+	       "cs_meta layout is ABI; bpf_xdp_adjust_meta() needs 4-byte units");
 
 /* BPF_F_XDP_DEV_BOUND_ONLY (Linux 6.3); Debian 12's uapi headers predate it. */
 #define CS_XDP_DEV_BOUND_ONLY	(1U << 6)
@@ -29,6 +32,7 @@ _Static_assert(sizeof(struct cs_stats) <= 32768,
 const char *const cs_stage2_names[CS_STAGE2_MAX] = {
 	[CS_STAGE2_PASS] = "pass",
 	[CS_STAGE2_DROP] = "drop",
+	[CS_STAGE2_FILTER] = "filter",
 	[CS_STAGE2_NONE] = "none",
 };
 
@@ -103,6 +107,8 @@ void cs_tunnel_describe(const struct cs_params *p, char *buf, size_t len)
 
 void cs_steer_cfg_init(struct cs_steer_cfg *cfg)
 {
+	int i;
+
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->params.hash_mode = CS_HASH_L4_SYM;
 	cfg->params.fallback_cpu = CS_FALLBACK_PASS;
@@ -112,6 +118,8 @@ void cs_steer_cfg_init(struct cs_steer_cfg *cfg)
 	cfg->reuse_cpu_map_fd = -1;
 	cfg->reuse_table_fd = -1;
 	cfg->reuse_stats_fd = -1;
+	for (i = 0; i < CS_FLT_MAPS; i++)
+		cfg->reuse_filter_fds[i] = -1;
 }
 
 void cs_steer_set_buckets(struct cs_steer_cfg *cfg, __u32 nbuckets)
@@ -231,13 +239,15 @@ static int cpumap_add(int map_fd, __u32 cpu, __u32 qsize, int prog_fd)
 	return 0;
 }
 
-static int cs_stage2_fd(struct cpusteer_bpf *skel, enum cs_stage2 s)
+int cs_stage2_fd(struct cpusteer_bpf *skel, enum cs_stage2 s)
 {
 	switch (s) {
 	case CS_STAGE2_PASS:
 		return bpf_program__fd(skel->progs.cs_stage2_pass);
 	case CS_STAGE2_DROP:
 		return bpf_program__fd(skel->progs.cs_stage2_drop);
+	case CS_STAGE2_FILTER:
+		return bpf_program__fd(skel->progs.cs_stage2_flt);
 	default:
 		return -1;	/* no stage-2 program: straight to the stack */
 	}
@@ -281,15 +291,15 @@ static int cs_steer_fill(struct cpusteer_bpf *skel,
 
 /*
  * The stage-1 program for @p: the NIC-hash one, the twin compiled for
- * @p's hash mode when no CS_TUN_* flag is set (the common case, cheaper
- * per frame), else the general one.
+ * @p's hash mode when no CS_TUN_* flag is set and no metadata is written
+ * (the common case, cheaper per frame), else the general one.
  */
 struct bpf_program *cs_steer_prog(struct cpusteer_bpf *skel,
 				  const struct cs_params *p)
 {
 	if (p->hash_mode & CS_HASH_F_HW)
 		return skel->progs.cs_steer_hw;
-	if (p->tunnel)
+	if (p->tunnel || p->meta)
 		return skel->progs.cs_steer;
 	switch (p->hash_mode) {
 	case CS_HASH_L3:
@@ -353,6 +363,20 @@ static int steer_prepare(struct cpusteer_bpf *skel,
 		err = bpf_map__reuse_fd(skel->maps.cs_stats,
 					cfg->reuse_stats_fd);
 	}
+	/* The filter's rules and hits take 1 entry unless it runs. */
+	for (i = 0; !err && i < CS_FLT_MAPS; i++) {
+		struct bpf_map *m = bpf_object__find_map_by_name(
+			skel->obj, cs_flt_map_names[i]);
+
+		what = "size the filter's maps";
+		err = !m ? -ENOENT : bpf_map__set_max_entries(m,
+			cfg->stage2 == CS_STAGE2_FILTER && i != CS_FLT_ANY ?
+			CS_FILTER_MAX : 1);
+		if (!err && cfg->reuse_filter_fds[i] >= 0) {
+			what = "reuse the filter's rules";
+			err = bpf_map__reuse_fd(m, cfg->reuse_filter_fds[i]);
+		}
+	}
 	/*
 	 * Only the chosen stage-1 program loads. --hash hw: the NIC-hash
 	 * program is device-bound to the interface (its metadata kfunc needs
@@ -365,7 +389,10 @@ static int steer_prepare(struct cpusteer_bpf *skel,
 	if (!err)
 		err = bpf_program__set_autoload(skel->progs.cs_steer_general,
 						cfg->params.record &
-						CS_RECORD_NO_FAST);
+						CS_RECORD_NO_FAST) ?:
+		      bpf_program__set_autoload(skel->progs.cs_stage2_flt,
+						cfg->stage2 ==
+						CS_STAGE2_FILTER);
 	if (!err && hw) {
 		what = "bind the NIC-hash program to the device";
 		bpf_program__set_ifindex(skel->progs.cs_steer_hw,

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "cpusteer.h"
+#include "filter.h"
 #include "cpus.h"
 
 struct cpusteer_bpf;
@@ -22,6 +23,7 @@ struct bpf_link;
 enum cs_stage2 {
 	CS_STAGE2_PASS = 0,
 	CS_STAGE2_DROP,
+	CS_STAGE2_FILTER,
 	CS_STAGE2_NONE,
 	CS_STAGE2_MAX,
 };
@@ -37,6 +39,9 @@ struct cs_steer_cfg {
 	int reuse_cpu_map_fd;		/* -1: create (and fill) our own */
 	int reuse_table_fd;		/* -1: create (and fill) our own */
 	int reuse_stats_fd;		/* -1: create our own */
+	int reuse_filter_fds[CS_FLT_MAPS]; /* stage 2 filter's maps (the
+					    * rules and their index); -1s:
+					    * create our own, empty */
 	const __u32 *table;		/* our own table's targets, bucket by
 					 * bucket; NULL: round-robin */
 	int ifindex;			/* --hash hw: the device to bind to */
@@ -102,6 +107,8 @@ int cs_steer_load(const struct cs_steer_cfg *cfg, struct cpusteer_bpf **out);
 int cs_steer_attach_tracing(struct cpusteer_bpf *skel,
 			    struct bpf_link *links[CS_TRACE_LINKS]);
 struct bpf_program;
+/* The fd of stage-2 program @s of a loaded @skel; -1 for none. */
+int cs_stage2_fd(struct cpusteer_bpf *skel, enum cs_stage2 s);
 /* The stage-1 program these parameters load (steer.c says which). */
 struct bpf_program *cs_steer_prog(struct cpusteer_bpf *skel,
 				  const struct cs_params *p);

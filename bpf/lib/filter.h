@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Stage 2 on the target CPU: the flow's headers located from stage 1's
+ * metadata (or, without it, by the inline parser), and the drop rules of
+ * stage 2 "filter" (struct cs_filter_rule, cpusteer.h). Include once,
+ * from the program that uses it, after maps.h.
+ */
+#ifndef CS_FILTER_H
+#define CS_FILTER_H
+
+#include "cs_meta.h"
+#include "flow.h"
+#include "maps.h"
+
+/*
+ * Offsets stage 2 accepts: a frame without fragments fits in a page, so a
+ * header offset from a valid stage 1 is always below it; the bound also
+ * gives the verifier a range for the packet pointer arithmetic.
+ */
+#define CS_S2_MAX_OFF		4096
+
+/* The flow as the rules see it, addresses as 32-bit words. */
+struct cs_s2_flow {
+	__u32 src[4];
+	__u32 dst[4];
+	__u32 sport;		/* host order, with has_ports */
+	__u32 dport;
+	__u8 ipver;
+	__u8 proto;
+	__u8 has_ports;
+};
+
+/* Where the headers are: from the metadata, else parsed here. */
+struct cs_s2_loc {
+	__u32 l3;
+	__u32 l4;		/* 0: none */
+	__u8 ipver;
+	__u8 proto;
+	__u8 swapped;
+};
+
+static __always_inline int s2_loc_meta(struct xdp_md *ctx,
+				       struct cs_s2_loc *loc)
+{
+	void *data = (void *)(long)ctx->data;
+	struct cs_meta *m = (void *)(long)ctx->data_meta;
+
+	if ((void *)(m + 1) > data || m->version != CS_META_VERSION ||
+	    !(m->flags & CS_META_F_LOC))
+		return -1;
+	loc->l3 = m->l3_off;
+	loc->l4 = m->flags & CS_META_F_L4 ? m->l4_off : 0;
+	loc->ipver = m->ipver;
+	loc->proto = m->l4_proto;
+	loc->swapped = !!(m->flags & CS_META_F_SWAPPED);
+	return 0;
+}
+
+/*
+ * No metadata (a driver without headroom for it, or an attachment that
+ * writes none): the inline parser finds the outermost flow of frames that
+ * need no encapsulation walk; the others are not located (-1).
+ */
+static __always_inline int s2_loc_parse(struct xdp_md *ctx,
+					struct cs_s2_loc *loc)
+{
+	void *data = (void *)(long)ctx->data;
+	struct cs_cursor c = { .pos = data,
+			       .end = (void *)(long)ctx->data_end };
+	struct cs_walk w = { .tunnel = cs_params.tunnel };
+	struct cs_flow f = {};
+	int at = 0, l4 = 0;
+
+	if (cs_parse_flow(&c, data, &f, 0, &w, &at, &l4,
+			  cs_params.vxlan_ports))
+		return -1;
+	loc->l3 = f.l3_off;
+	loc->l4 = f.l4_off;
+	loc->ipver = f.ipver;
+	loc->proto = f.proto;
+	loc->swapped = 0;
+	return 0;
+}
+
+static __always_inline int s2_flow(struct xdp_md *ctx,
+				   const struct cs_s2_loc *loc,
+				   struct cs_s2_flow *f)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 l3 = loc->l3, l4 = loc->l4, t;
+	struct cs_ports *p;
+	struct ipv6hdr *ip6;
+	struct iphdr *ip;
+	int i;
+
+	if (l3 > CS_S2_MAX_OFF || l4 > CS_S2_MAX_OFF)
+		return -1;
+	if (loc->ipver == 4) {
+		ip = data + l3;
+		if ((void *)(ip + 1) > end)
+			return -1;
+		f->src[0] = ip->saddr;
+		f->dst[0] = ip->daddr;
+	} else if (loc->ipver == 6) {
+		ip6 = data + l3;
+		if ((void *)(ip6 + 1) > end)
+			return -1;
+		for (i = 0; i < 4; i++) {
+			f->src[i] = ip6->saddr.in6_u.u6_addr32[i];
+			f->dst[i] = ip6->daddr.in6_u.u6_addr32[i];
+		}
+	} else {
+		return -1;
+	}
+	f->ipver = loc->ipver;
+	f->proto = loc->proto;
+	if (l4 && l4_has_ports(loc->proto)) {
+		p = data + l4;
+		if ((void *)(p + 1) > end)
+			return -1;
+		f->sport = bpf_ntohs(p->src);
+		f->dport = bpf_ntohs(p->dst);
+		f->has_ports = 1;
+	}
+	if (loc->swapped) {	/* the quote's flow, seen from the error */
+		for (i = 0; i < 4; i++) {
+			t = f->src[i];
+			f->src[i] = f->dst[i];
+			f->dst[i] = t;
+		}
+		t = f->sport;
+		f->sport = f->dport;
+		f->dport = t;
+	}
+	return 0;
+}
+
+/* Do the first @len bits of @a and @p agree? @words: 1 (IPv4) or 4. */
+static __always_inline int flt_prefix(const __u32 *a, const __u8 *p8,
+				      __u32 len, int words)
+{
+	const __u32 *p = (const __u32 *)p8;
+	__u32 mask;
+	int i, bits;
+
+	for (i = 0; i < 4; i++) {
+		if (i >= words)
+			break;
+		bits = (int)len - 32 * i;
+		if (bits <= 0)
+			break;
+		mask = bits >= 32 ? 0xffffffffU :
+				    bpf_htonl(0xffffffffU << (32 - bits));
+		if ((a[i] ^ p[i]) & mask)
+			return 0;
+	}
+	return 1;
+}
+
+static __always_inline int flt_match(const struct cs_filter_rule *r,
+				     const struct cs_s2_flow *f)
+{
+	int words = f->ipver == 4 ? 1 : 4;
+
+	if (!r->used || (r->ipver && r->ipver != f->ipver))
+		return 0;
+	if ((r->match & CS_FLT_PROTO) && r->proto != f->proto)
+		return 0;
+	if (r->match & (CS_FLT_SPORT | CS_FLT_DPORT)) {
+		if (!f->has_ports)
+			return 0;
+		if ((r->match & CS_FLT_SPORT) &&
+		    (f->sport < r->sport_lo || f->sport > r->sport_hi))
+			return 0;
+		if ((r->match & CS_FLT_DPORT) &&
+		    (f->dport < r->dport_lo || f->dport > r->dport_hi))
+			return 0;
+	}
+	if ((r->match & CS_FLT_SRC) &&
+	    !flt_prefix(f->src, r->src, r->src_len, words))
+		return 0;
+	if ((r->match & CS_FLT_DST) &&
+	    !flt_prefix(f->dst, r->dst, r->dst_len, words))
+		return 0;
+	return 1;
+}
+
+/* The first rule of @set that matches: its number (slot + 1), or 0. */
+static __always_inline __u32 flt_set(const struct cs_filter_set *set,
+				     const struct cs_s2_flow *f)
+{
+	const struct cs_filter_rule *r;
+	__u32 i, slot;
+
+	if (!set)
+		return 0;
+	for (i = 0; i < CS_FILTER_COVER; i++) {
+		if (i >= set->n)
+			break;
+		slot = set->rule[i];
+		r = bpf_map_lookup_elem(&cs_flt_rules, &slot);
+		if (r && flt_match(r, f))
+			return slot + 1;
+	}
+	return 0;
+}
+
+/* The rule that drops @f (its number), or 0: source trie, destination
+ * trie, then the rules with no prefix.
+ */
+static __always_inline __u32 cs_filter_run(const struct cs_s2_flow *f)
+{
+	struct cs_lpm6 k6 = { .prefixlen = 128 };
+	struct cs_lpm4 k4 = { .prefixlen = 32 };
+	__u32 zero = 0, rule;
+
+	if (f->ipver == 4) {
+		__builtin_memcpy(k4.addr, &f->src[0], 4);
+		rule = flt_set(bpf_map_lookup_elem(&cs_flt_src4, &k4), f);
+		if (rule)
+			return rule;
+		__builtin_memcpy(k4.addr, &f->dst[0], 4);
+		rule = flt_set(bpf_map_lookup_elem(&cs_flt_dst4, &k4), f);
+	} else {
+		__builtin_memcpy(k6.addr, f->src, 16);
+		rule = flt_set(bpf_map_lookup_elem(&cs_flt_src6, &k6), f);
+		if (rule)
+			return rule;
+		__builtin_memcpy(k6.addr, f->dst, 16);
+		rule = flt_set(bpf_map_lookup_elem(&cs_flt_dst6, &k6), f);
+	}
+	if (rule)
+		return rule;
+	return flt_set(bpf_map_lookup_elem(&cs_flt_any, &zero), f);
+}
+
+#endif /* CS_FILTER_H */
