@@ -65,7 +65,9 @@ const struct cs_command cs_cmd_classify = {
 "--cpus, builds a table the way attach would. Prints one JSON object per\n"
 "frame (index counts from 0):\n"
 "  {\"index\": N, \"verdict\": \"redirect\"|\"pass\"|\"drop\"|\"aborted\"|\"not_run\",\n"
-"   \"cpu\": N|null, \"bucket\": N|null, \"reason\": \"...\"}\n"
+"   \"cpu\": N|null, \"bucket\": N|null, \"hash\": N|null, \"reason\": \"...\"}\n"
+"(hash: the top 32 bits of the flow hash, as stage 2 finds it in struct\n"
+"cs_meta)\n"
 "then a per-CPU summary on stderr.\n",
 	.opts = classify_opts,
 };
@@ -219,9 +221,12 @@ static void emit(struct json_object *o, const char *k, __u32 v, bool valid)
 	json_object_object_add(o, k, valid ? json_object_new_int64(v) : NULL);
 }
 
-/* One frame's line: {"index", "verdict", "cpu", "bucket", "reason"}. */
+/* One frame's line: {"index", "verdict", "cpu", "bucket", "hash",
+ * "reason"}; the hash (its top 32 bits, as struct cs_meta carries it) and
+ * the bucket with a hashed frame only.
+ */
 static void print_line(__u64 index, const char *verdict, __u32 cpu,
-		       bool cpu_ok, __u32 bucket, bool bucket_ok,
+		       bool cpu_ok, __u32 bucket, bool bucket_ok, __u32 hash,
 		       const char *reason)
 {
 	struct json_object *o = json_object_new_object();
@@ -230,6 +235,7 @@ static void print_line(__u64 index, const char *verdict, __u32 cpu,
 	json_object_object_add(o, "verdict", json_object_new_string(verdict));
 	emit(o, "cpu", cpu, cpu_ok);
 	emit(o, "bucket", bucket, bucket_ok);
+	emit(o, "hash", hash, bucket_ok);
 	json_object_object_add(o, "reason", json_object_new_string(reason));
 	printf("%s\n", json_object_to_json_string_ext(o,
 		JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -260,7 +266,7 @@ static int classify_frame(struct cpusteer_bpf *skel, const __u8 *pkt,
 		t->not_run++;
 		/* Still one line per frame: a consumer joins by index. */
 		if (!quiet)
-			print_line(index, "not_run", 0, false, 0, false,
+			print_line(index, "not_run", 0, false, 0, false, 0,
 				   "too_short");
 		return 0;
 	}
@@ -280,7 +286,7 @@ static int classify_frame(struct cpusteer_bpf *skel, const __u8 *pkt,
 		t->reason[rec.reason]++;
 	if (!quiet)
 		print_line(index, verdict_names[v], rec.cpu, to_cpu, rec.bucket,
-			   hashed, rec.reason < CS_REASON_MAX ?
+			   hashed, rec.hash, rec.reason < CS_REASON_MAX ?
 			   cs_reasons[rec.reason].name : "unrecorded");
 	return 0;
 }

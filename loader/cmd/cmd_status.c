@@ -73,6 +73,12 @@ static struct json_object *status_json(const struct cs_attachment *a)
 	json_object_object_add(o, "qsize", json_object_new_int(a->qsize));
 	json_object_object_add(o, "stage2", json_object_new_string(
 		a->stage2 >= 0 ? cs_stage2_names[a->stage2] : "unknown"));
+	json_object_object_add(o, "stage2_prog", a->stage2_name[0] ?
+			       json_object_new_string(a->stage2_name) : NULL);
+	json_object_object_add(o, "stage2_prog_id",
+			       json_object_new_int64(a->stage2_prog_id));
+	json_object_object_add(o, "meta",
+			       json_object_new_boolean(a->params.meta));
 	json_object_object_add(o, "fallback", json_object_new_string(fb));
 	json_object_object_add(o, "key", json_object_new_string(key));
 	cs_tunnel_describe(&a->params, tun, sizeof(tun));
@@ -91,10 +97,14 @@ static void status_print(const struct cs_attachment *a, const char *pin_dir)
 #define S(k) json_object_get_string(json_object_object_get(o, k))
 	printf("%s: %s XDP, link id %u, prog id %u\n", a->ifname, S("xdp_mode"),
 	       a->link_id, a->prog_id);
-	printf("  hash %s%s, %u buckets, CPUs %s, qsize %u, stage2 %s, fallback %s\n",
+	printf("  hash %s%s, %u buckets, CPUs %s, qsize %u, stage2 %s%s%s%s, fallback %s%s\n",
 	       S("hash"), a->params.hash_mode & CS_HASH_F_HW ?
 	       " (the NIC's RSS hash; l4-sym for frames without one)" : "",
-	       a->nbuckets, cpus, a->qsize, S("stage2"), S("fallback"));
+	       a->nbuckets, cpus, a->qsize, S("stage2"),
+	       a->stage2 == CS_STAGE2_CUSTOM ? " (" : "",
+	       a->stage2 == CS_STAGE2_CUSTOM ? a->stage2_name : "",
+	       a->stage2 == CS_STAGE2_CUSTOM ? ")" : "", S("fallback"),
+	       a->params.meta ? ", metadata written" : "");
 	printf("  tunnels %s; key %s, pins %s\n", S("tunnel"), S("key"),
 	       pin_dir);
 	if (a->meta.flags & CS_META_MANAGED)

@@ -72,7 +72,8 @@ static int read_table(struct cs_attachment *a)
 	return err;
 }
 
-static int stage2_of(__u32 prog_id)
+/* Which stage 2 program @id is: cpusteer's by name, else the user's. */
+static int stage2_of(struct cs_attachment *a, __u32 prog_id)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -90,6 +91,11 @@ static int stage2_of(__u32 prog_id)
 			s = CS_STAGE2_DROP;
 		else if (!strcmp(info.name, "cs_stage2_flt"))
 			s = CS_STAGE2_FILTER;
+		else
+			s = CS_STAGE2_CUSTOM;
+		snprintf(a->stage2_name, sizeof(a->stage2_name), "%s",
+			 info.name);
+		memcpy(a->stage2_tag, info.tag, sizeof(a->stage2_tag));
 	}
 	close(fd);
 	return s;
@@ -104,7 +110,7 @@ static int read_cpumap(struct cs_attachment *a)
 	if (!a->cpus.n || bpf_map_lookup_elem(a->cpu_map_fd, &cpu, &val))
 		return -ENOENT;
 	a->qsize = val.qsize;
-	a->stage2 = stage2_of(val.bpf_prog.id);
+	a->stage2 = stage2_of(a, val.bpf_prog.id);
 	a->stage2_prog_id = val.bpf_prog.id;
 	return 0;
 }

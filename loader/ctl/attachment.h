@@ -47,6 +47,8 @@ struct cs_attachment {
 	__u32 qsize;
 	int stage2;		/* enum cs_stage2, or -1 if unrecognised */
 	__u32 stage2_prog_id;	/* the first target's; 0: none */
+	char stage2_name[16];	/* its program's name */
+	__u8 stage2_tag[8];	/* and the kernel's tag of it */
 	const char *xdp_mode;	/* "native", "skb", or why neither */
 	char error[512];	/* why cs_attachment_open() failed */
 };

@@ -14,6 +14,7 @@
 
 #include "cpusteer.h"
 #include "cpusteer.skel.h"
+#include "custom.h"
 #include "iface.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -339,6 +340,7 @@ static int free_key(struct cs_life *a)
  */
 int cs_life_attach(struct cs_life *a)
 {
+	struct cs_custom custom = { .fd = -1 };
 	struct cpusteer_bpf *skel = NULL;
 	int old_fd = -1, err;
 	__u32 foreign, old_flags = 0;
@@ -352,7 +354,19 @@ int cs_life_attach(struct cs_life *a)
 	if (err)
 		return err;
 	a->spec->cfg.ifindex = a->ifindex;	/* --hash hw binds to the device */
+	if (a->spec->cfg.stage2 == CS_STAGE2_CUSTOM &&
+	    a->spec->cfg.stage2_fd < 0) {
+		err = cs_custom_load(a->spec->cfg.stage2_obj,
+				     a->spec->cfg.stage2_prog[0] ?
+				     a->spec->cfg.stage2_prog : NULL, &custom);
+		if (err)
+			return err;
+		a->spec->cfg.stage2_fd = custom.fd;
+	}
 	err = cs_steer_load(&a->spec->cfg, &skel);
+	if (custom.obj)		/* the cpumap entries hold the program now */
+		a->spec->cfg.stage2_fd = -1;
+	cs_custom_close(&custom);
 	if (err)
 		return err;
 	err = cs_pin_dir_create(a->st, &a->key);
@@ -517,6 +531,7 @@ struct update {
 	struct cpusteer_bpf *skel;	/* the new objects, if any */
 	__u32 *table;			/* the new table's targets */
 	int flt[CS_FLT_MAPS];		/* a staying filter's maps, or -1s */
+	struct cs_custom custom;	/* a custom stage 2 to put in, if any */
 	bool new_prog, new_table, new_cpumap_vals;
 	struct cs_cpuset add, keep, del;
 	struct undo undo[CS_UNDO_MAX];
@@ -764,10 +779,16 @@ static int describe(struct update *u, bool dry_run)
 	}
 	if (cur->qsize != w->qsize && ++n)
 		say(u, dry_run, "qsize %u -> %u", cur->qsize, w->qsize);
-	if (cur->stage2 != (int)w->stage2 && ++n)
-		say(u, dry_run, "stage2 %s -> %s",
+	if ((cur->stage2 != (int)w->stage2 || u->custom.fd >= 0) && ++n)
+		say(u, dry_run, "stage2 %s%s%s -> %s%s%s",
 		    cur->stage2 >= 0 ? cs_stage2_names[cur->stage2] : "unknown",
-		    cs_stage2_names[w->stage2]);
+		    cur->stage2 == CS_STAGE2_CUSTOM ? " " : "",
+		    cur->stage2 == CS_STAGE2_CUSTOM ? cur->stage2_name : "",
+		    cs_stage2_names[w->stage2], u->custom.fd >= 0 ? " " : "",
+		    u->custom.fd >= 0 ? u->custom.name : "");
+	if (p->meta != q->meta && ++n)
+		say(u, dry_run, "meta %s -> %s", p->meta ? "yes" : "no",
+		    q->meta ? "yes" : "no");
 	if (!(cur->meta.flags & CS_META_MANAGED) &&
 	    (u->a->meta_flags & CS_META_MANAGED) && ++n)
 		say(u, dry_run, "managed by the config from now on");
@@ -789,7 +810,9 @@ static int stage2_prog_fd(const struct update *u, int *own)
 	__u32 cpu = u->cur->cpus.cpu[0];
 
 	*own = -1;
-	if (u->skel)
+	if (u->custom.fd >= 0)
+		return u->custom.fd;
+	if (u->skel && u->a->spec->cfg.stage2 != CS_STAGE2_CUSTOM)
 		return cs_stage2_fd(u->skel, u->a->spec->cfg.stage2);
 	/* Unchanged: the one the entries run now. */
 	if (bpf_map_lookup_elem(u->cur->cpu_map_fd, &cpu, &v) ||
@@ -924,8 +947,25 @@ static int update_prepare(struct update *u)
 
 	u->new_prog = params_differ(&cur->params, &w->params);
 	u->new_table = cur->nbuckets != w->nbuckets;
+	/* A custom stage 2 is new unless the kernel's tag says the same
+	 * program runs now (its maps, and what they hold, then stay).
+	 */
+	if (w->stage2 == CS_STAGE2_CUSTOM) {
+		int err = cs_custom_load(w->stage2_obj, w->stage2_prog[0] ?
+					 w->stage2_prog : NULL, &u->custom);
+
+		if (err)
+			return err;
+		if (cur->stage2 == CS_STAGE2_CUSTOM &&
+		    !memcmp(cur->stage2_tag, u->custom.tag,
+			    sizeof(u->custom.tag)) &&
+		    !strncmp(cur->stage2_name, u->custom.name,
+			     sizeof(cur->stage2_name) - 1))
+			cs_custom_close(&u->custom);
+	}
 	u->new_cpumap_vals = cur->qsize != w->qsize ||
-			     cur->stage2 != (int)w->stage2;
+			     cur->stage2 != (int)w->stage2 ||
+			     u->custom.fd >= 0;
 	u->table = calloc(w->nbuckets, sizeof(*u->table));
 	if (!u->table)
 		return -ENOMEM;
@@ -1077,12 +1117,23 @@ static int reattach(struct cs_life *a, const struct cs_attachment *cur,
 {
 	struct cs_spec old;
 	struct cs_life b;
-	int flt[CS_FLT_MAPS], err;
+	int flt[CS_FLT_MAPS], s2 = -1, err;
 
-	/* The filter's rules outlive the detach: held here, handed on. */
+	/* The filter's rules outlive the detach: held here, handed on; a
+	 * custom stage 2 is held for attaching it again as it was.
+	 */
 	memset(flt, -1, sizeof(flt));
 	if (cur->stage2 == CS_STAGE2_FILTER && cs_filter_maps_open(cur, flt))
 		return -ENOENT;
+	if (cur->stage2 == CS_STAGE2_CUSTOM) {
+		s2 = bpf_prog_get_fd_by_id(cur->stage2_prog_id);
+		if (s2 < 0) {
+			err = -errno;
+			cs_err("%s: cannot hold the custom stage 2: %s",
+			       a->ifname, strerror(errno));
+			return err;
+		}
+	}
 	err = cs_life_detach(a->st, &a->key, a->ifname, false);
 	if (err)
 		goto out;
@@ -1104,6 +1155,7 @@ static int reattach(struct cs_life *a, const struct cs_attachment *cur,
 		goto out;
 	spec_of(cur, planned, a->spec, &old);
 	memcpy(old.cfg.reuse_filter_fds, flt, sizeof(flt));
+	old.cfg.stage2_fd = s2;
 	b = (struct cs_life){
 		.ifname = a->ifname, .ifindex = a->ifindex, .st = a->st,
 		.key = a->key, .spec = &old, .keep_key = true,
@@ -1117,6 +1169,8 @@ static int reattach(struct cs_life *a, const struct cs_attachment *cur,
 	cs_life_free(&b);
 out:
 	cs_filter_maps_close(flt);
+	if (s2 >= 0)
+		close(s2);
 	return err;
 }
 
@@ -1137,6 +1191,7 @@ int cs_life_update(struct cs_life *a, const struct cs_attachment *cur,
 	u->a = a;
 	u->cur = cur;
 	memset(u->flt, -1, sizeof(u->flt));
+	u->custom.fd = -1;
 	err = update_prepare(u);
 	if (err)
 		goto out;
@@ -1179,6 +1234,7 @@ out:
 	if (u->skel)
 		cpusteer_bpf__destroy(u->skel);
 	cs_filter_maps_close(u->flt);
+	cs_custom_close(&u->custom);
 	free(u->table);
 	free(u);
 	return err;

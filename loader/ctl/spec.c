@@ -33,11 +33,17 @@ const struct cs_option cs_spec_opts[] = {
 	  .type = CS_OT_U32, .flags = CS_OF_CONFIG, .min = CS_MIN_QSIZE,
 	  .max = CS_MAX_QSIZE, .def = STR(CS_DEFAULT_QSIZE) },
 	{ "stage2", required_argument, CS_OPT_STAGE2, "PROG",
-	  "program on the target CPU: pass, drop, filter (see 'cpusteer filter') or none",
+	  "program on the target CPU: pass, drop, filter (see 'cpusteer filter'), custom (with --stage2-obj) or none",
 	  .type = CS_OT_ENUM, .flags = CS_OF_CONFIG,
 	  .names = cs_stage2_names, .nnames = CS_STAGE2_MAX, .def = "pass" },
+	{ "stage2-obj", required_argument, CS_OPT_STAGE2_OBJ, "FILE",
+	  "stage 2 is your SEC(\"xdp/cpumap\") program from this BPF object file",
+	  .type = CS_OT_PATH, .flags = CS_OF_CONFIG },
+	{ "stage2-prog", required_argument, CS_OPT_STAGE2_PROG, "NAME",
+	  "with --stage2-obj: which of its programs (needed when it holds several)",
+	  .type = CS_OT_PATH, .flags = CS_OF_CONFIG },
 	{ "meta", no_argument, CS_OPT_META, NULL,
-	  "stage 1 writes what it found in front of each frame (cs_meta.h; always with --stage2 filter)",
+	  "stage 1 writes what it found in front of each frame (cs_meta.h; always with --stage2 filter or custom)",
 	  .type = CS_OT_FLAG, .flags = CS_OF_CONFIG },
 	{ "xdp-mode", required_argument, CS_OPT_XDP_MODE, "MODE",
 	  "native or skb",
@@ -226,8 +232,26 @@ int cs_spec_set(struct cs_spec *s, const struct cs_option *o,
 		break;
 	case CS_OT_PATH:
 		if (!*val) {
-			cs_err("%s: give a path", what);
+			cs_err("%s: give a %s", what,
+			       o->key == CS_OPT_STAGE2_PROG ? "program name" :
+							      "path");
 			return -EINVAL;
+		}
+		if (o->key == CS_OPT_STAGE2_OBJ || o->key == CS_OPT_STAGE2_PROG) {
+			char *dst = o->key == CS_OPT_STAGE2_OBJ ?
+				    s->cfg.stage2_obj : s->cfg.stage2_prog;
+			size_t cap = o->key == CS_OPT_STAGE2_OBJ ?
+				     sizeof(s->cfg.stage2_obj) :
+				     sizeof(s->cfg.stage2_prog);
+
+			if (strlen(val) >= cap) {
+				cs_err("%s: longer than %zu characters", what,
+				       cap - 1);
+				return -EINVAL;
+			}
+			strcpy(dst, val);
+			err = 0;
+			break;
 		}
 		err = cs_plan_parse_opt(o->key, val, what, &s->plan);
 		break;
@@ -360,15 +384,42 @@ int cs_spec_check(struct cs_spec *s, const char *ifname)
 		}
 		cs_err_release();
 	}
-	if (s->cfg.stage2 == CS_STAGE2_FILTER) {
+	if (s->cfg.stage2_obj[0]) {
+		if (cs_spec_given(s, CS_OPT_STAGE2) &&
+		    s->cfg.stage2 != CS_STAGE2_CUSTOM) {
+			cs_spec_report(s, CS_OPT_STAGE2,
+				       "%s: %s %s and %s: a custom stage 2 replaces the %s program; give one of them",
+				       ifname, opt_name(s, CS_OPT_STAGE2, n1, sizeof(n1)),
+				       cs_stage2_names[s->cfg.stage2],
+				       opt_name(s, CS_OPT_STAGE2_OBJ, n2, sizeof(n2)),
+				       cs_stage2_names[s->cfg.stage2]);
+			errors++;
+		}
+		s->cfg.stage2 = CS_STAGE2_CUSTOM;
+	} else if (s->cfg.stage2 == CS_STAGE2_CUSTOM) {
+		cs_spec_report(s, CS_OPT_STAGE2,
+			       "%s: %s custom needs %s FILE, the BPF object file of your program",
+			       ifname, opt_name(s, CS_OPT_STAGE2, n1, sizeof(n1)),
+			       opt_name(s, CS_OPT_STAGE2_OBJ, n2, sizeof(n2)));
+		errors++;
+	}
+	if (s->cfg.stage2_prog[0] && !s->cfg.stage2_obj[0]) {
+		cs_spec_report(s, CS_OPT_STAGE2_PROG,
+			       "%s: %s names a program of %s FILE: give that too",
+			       ifname, opt_name(s, CS_OPT_STAGE2_PROG, n1, sizeof(n1)),
+			       opt_name(s, CS_OPT_STAGE2_OBJ, n2, sizeof(n2)));
+		errors++;
+	}
+	if (s->cfg.stage2 == CS_STAGE2_FILTER ||
+	    s->cfg.stage2 == CS_STAGE2_CUSTOM) {
 		if (cs_spec_given(s, CS_OPT_META) && !s->cfg.params.meta) {
 			cs_spec_report(s, CS_OPT_META,
 				       "%s: %s %s needs the metadata: drop \"%s = no\"",
 				       ifname, opt_name(s, CS_OPT_STAGE2, n1, sizeof(n1)),
-				       "filter", "meta");
+				       cs_stage2_names[s->cfg.stage2], "meta");
 			errors++;
 		}
-		s->cfg.params.meta = 1;	/* the filter reads it */
+		s->cfg.params.meta = 1;	/* stage 2 reads it */
 	}
 	if (s->cfg.params.hash_mode & CS_HASH_F_HW) {
 		if (s->xdp_mode == CS_XDP_SKB) {

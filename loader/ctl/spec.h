@@ -29,6 +29,8 @@ enum {
 	CS_OPT_DRY_RUN,
 	CS_OPT_IGNORE_IRQBALANCE,
 	CS_OPT_META,
+	CS_OPT_STAGE2_OBJ,
+	CS_OPT_STAGE2_PROG,
 };
 
 /* cpumap bulks 8 frames per enqueue (CPU_MAP_BULK_SIZE): a smaller ring

@@ -33,6 +33,7 @@ const char *const cs_stage2_names[CS_STAGE2_MAX] = {
 	[CS_STAGE2_PASS] = "pass",
 	[CS_STAGE2_DROP] = "drop",
 	[CS_STAGE2_FILTER] = "filter",
+	[CS_STAGE2_CUSTOM] = "custom",
 	[CS_STAGE2_NONE] = "none",
 };
 
@@ -118,6 +119,7 @@ void cs_steer_cfg_init(struct cs_steer_cfg *cfg)
 	cfg->reuse_cpu_map_fd = -1;
 	cfg->reuse_table_fd = -1;
 	cfg->reuse_stats_fd = -1;
+	cfg->stage2_fd = -1;
 	for (i = 0; i < CS_FLT_MAPS; i++)
 		cfg->reuse_filter_fds[i] = -1;
 }
@@ -257,7 +259,8 @@ static int cs_steer_fill(struct cpusteer_bpf *skel,
 			 const struct cs_steer_cfg *cfg)
 {
 	int map_fd = bpf_map__fd(skel->maps.cs_cpu_map);
-	int prog_fd = cs_stage2_fd(skel, cfg->stage2);
+	int prog_fd = cfg->stage2 == CS_STAGE2_CUSTOM ? cfg->stage2_fd :
+		      cs_stage2_fd(skel, cfg->stage2);
 	__u32 i, fb = cfg->params.fallback_cpu;
 	int err;
 

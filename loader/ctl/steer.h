@@ -24,6 +24,7 @@ enum cs_stage2 {
 	CS_STAGE2_PASS = 0,
 	CS_STAGE2_DROP,
 	CS_STAGE2_FILTER,
+	CS_STAGE2_CUSTOM,	/* the user's, from --stage2-obj */
 	CS_STAGE2_NONE,
 	CS_STAGE2_MAX,
 };
@@ -35,6 +36,10 @@ struct cs_steer_cfg {
 	struct cs_cpuset cpus;		/* targets, in table order */
 	__u32 qsize;
 	enum cs_stage2 stage2;
+	char stage2_obj[4096];		/* CS_STAGE2_CUSTOM: the object file */
+	char stage2_prog[64];		/* and its program; "": the only one */
+	int stage2_fd;			/* CS_STAGE2_CUSTOM: the loaded
+					 * program; -1: load it from the file */
 	bool tracing;			/* load the tracepoint programs */
 	int reuse_cpu_map_fd;		/* -1: create (and fill) our own */
 	int reuse_table_fd;		/* -1: create (and fill) our own */
