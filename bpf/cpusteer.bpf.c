@@ -431,6 +431,37 @@ pass:
 	return XDP_PASS;
 }
 
+/*
+ * Forward out --redirect-dev through the devmap, the MAC addresses
+ * rewritten as configured: cpusteer as a bump in the wire, the frame
+ * never built into an SKB. With the device gone (the kernel empties its
+ * devmap entry) the frame is dropped, counted.
+ */
+SEC("xdp/cpumap")
+int cs_stage2_out(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct cs_stats *st = cs_stats_get();	/* the one fetch */
+	struct cs_ethhdr *eth = data;
+	struct cs_out *out;
+	__u32 zero = 0;
+	int act;
+
+	out = bpf_map_lookup_elem(&cs_out_cfg, &zero);
+	if (out && out->flags && (void *)(eth + 1) <= end) {
+		if (out->flags & CS_OUT_DST)
+			__builtin_memcpy(eth->dst, out->dst, 6);
+		if (out->flags & CS_OUT_SRC)
+			__builtin_memcpy(eth->src, out->src, 6);
+	}
+	act = bpf_redirect_map(&cs_out_dev, 0, XDP_DROP);
+	if (st)
+		st->reason[act == XDP_REDIRECT ? CS_REASON_STAGE2_REDIRECT :
+						 CS_REASON_STAGE2_NO_DEV]++;
+	return act;
+}
+
 /* Runs on the RX CPU once per bulk flush (up to 8 frames) to one target. */
 SEC("tp_btf/xdp_cpumap_enqueue")
 int BPF_PROG(cs_trace_enqueue, int map_id, unsigned int processed,

@@ -149,7 +149,9 @@ enum cs_hash_mode {
 	X(HW_NO_HASH,	  "hw_no_hash",	    "--hash hw: no NIC hash, steered by the l4-sym hash") \
 	X(META_FAIL,	  "meta_fail",	    "stage 1 could not write the metadata (no headroom); steered without it") \
 	X(STAGE2_NO_META, "stage2_no_meta", "stage 2 found no metadata and parsed the frame itself") \
-	X(STAGE2_FILTERED, "stage2_filtered", "stage 2 filter: dropped by a rule (counted per rule too)")
+	X(STAGE2_FILTERED, "stage2_filtered", "stage 2 filter: dropped by a rule (counted per rule too)") \
+	X(STAGE2_REDIRECT, "stage2_redirect", "stage 2 redirect: sent out of --redirect-dev") \
+	X(STAGE2_NO_DEV,  "stage2_no_dev",  "stage 2 redirect: dropped, --redirect-dev is gone")
 
 #define CS_REASON_ENUM(sfx, name, help) CS_REASON_##sfx,
 enum cs_reason {
@@ -293,6 +295,16 @@ struct cs_filter_rule {
 struct cs_filter_set {
 	__u32 n;
 	__u32 rule[CS_FILTER_COVER];	/* slots, lowest number first */
+};
+
+/* Stage 2 "redirect": the MAC addresses to write before sending. */
+#define CS_OUT_DST		0x1
+#define CS_OUT_SRC		0x2
+
+struct cs_out {
+	__u8 dst[6];
+	__u8 src[6];
+	__u32 flags;		/* CS_OUT_* */
 };
 
 struct cs_lpm4 {

@@ -88,6 +88,21 @@ struct {
 	__uint(max_entries, 1);
 } cs_flt_any SEC(".maps");
 
+/* Stage 2 "redirect": the device (key 0) and the MAC rewrite. */
+struct {
+	__uint(type, BPF_MAP_TYPE_DEVMAP);
+	__type(key, __u32);
+	__type(value, struct bpf_devmap_val);
+	__uint(max_entries, 1);
+} cs_out_dev SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct cs_out);
+	__uint(max_entries, 1);
+} cs_out_cfg SEC(".maps");
+
 static __always_inline struct cs_stats *cs_stats_get(void)
 {
 	__u32 zero = 0;

@@ -42,6 +42,35 @@ static void fallback_str(__u32 cpu, char *buf, size_t len)
 		snprintf(buf, len, "cpu:%u", cpu);
 }
 
+static json_object *mac_json(const __u8 *m, bool set)
+{
+	char buf[18];
+
+	if (!set)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x",
+		 m[0], m[1], m[2], m[3], m[4], m[5]);
+	return json_object_new_string(buf);
+}
+
+/* Stage 2 redirect: {"dev", "ifindex", "dst_mac", "src_mac"}. */
+static json_object *redirect_json(const struct cs_attachment *a)
+{
+	json_object *o = json_object_new_object();
+	char name[IF_NAMESIZE];
+
+	json_object_object_add(o, "dev", a->out_ifindex &&
+			       if_indextoname(a->out_ifindex, name) ?
+			       json_object_new_string(name) : NULL);
+	json_object_object_add(o, "ifindex",
+			       json_object_new_int64(a->out_ifindex));
+	json_object_object_add(o, "dst_mac", mac_json(a->out.dst,
+			       a->out.flags & CS_OUT_DST));
+	json_object_object_add(o, "src_mac", mac_json(a->out.src,
+			       a->out.flags & CS_OUT_SRC));
+	return o;
+}
+
 static struct json_object *status_json(const struct cs_attachment *a)
 {
 	struct json_object *o = json_object_new_object();
@@ -79,6 +108,8 @@ static struct json_object *status_json(const struct cs_attachment *a)
 			       json_object_new_int64(a->stage2_prog_id));
 	json_object_object_add(o, "meta",
 			       json_object_new_boolean(a->params.meta));
+	json_object_object_add(o, "redirect", a->stage2 == CS_STAGE2_REDIRECT ?
+			       redirect_json(a) : NULL);
 	json_object_object_add(o, "fallback", json_object_new_string(fb));
 	json_object_object_add(o, "key", json_object_new_string(key));
 	cs_tunnel_describe(&a->params, tun, sizeof(tun));
@@ -107,6 +138,17 @@ static void status_print(const struct cs_attachment *a, const char *pin_dir)
 	       a->params.meta ? ", metadata written" : "");
 	printf("  tunnels %s; key %s, pins %s\n", S("tunnel"), S("key"),
 	       pin_dir);
+	if (a->stage2 == CS_STAGE2_REDIRECT) {
+		json_object *r = json_object_object_get(o, "redirect");
+		const char *dev = json_object_get_string(json_object_object_get(r, "dev"));
+		const char *dm = json_object_get_string(json_object_object_get(r, "dst_mac"));
+		const char *sm = json_object_get_string(json_object_object_get(r, "src_mac"));
+
+		printf("  stage 2 sends frames out of %s%s%s%s%s\n",
+		       dev ? dev : "a device that is gone (frames are dropped)",
+		       dm ? ", destination MAC " : "", dm ? dm : "",
+		       sm ? ", source MAC " : "", sm ? sm : "");
+	}
 	if (a->meta.flags & CS_META_MANAGED)
 		printf("  managed by the config ('cpusteer apply')\n");
 	if (a->link_state == CS_LINK_HERE && a->meta.ifname[0] &&

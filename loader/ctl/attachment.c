@@ -72,6 +72,55 @@ static int read_table(struct cs_attachment *a)
 	return err;
 }
 
+int cs_prog_map_fd(__u32 prog_id, const char *name)
+{
+	struct bpf_prog_info pinfo = {};
+	struct bpf_map_info minfo;
+	__u32 ids[32], len, i;
+	int prog, fd, found = -ENOENT;
+
+	prog = bpf_prog_get_fd_by_id(prog_id);
+	if (prog < 0)
+		return -errno;
+	len = sizeof(pinfo);
+	pinfo.nr_map_ids = 32;
+	pinfo.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(prog, &pinfo, &len))
+		pinfo.nr_map_ids = 0;
+	close(prog);
+	for (i = 0; found < 0 && i < pinfo.nr_map_ids && i < 32; i++) {
+		fd = bpf_map_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		memset(&minfo, 0, sizeof(minfo));
+		len = sizeof(minfo);
+		if (!bpf_obj_get_info_by_fd(fd, &minfo, &len) &&
+		    !strcmp(minfo.name, name))
+			found = fd;
+		else
+			close(fd);
+	}
+	return found;
+}
+
+/* Stage 2 redirect's device and rewrite, from its maps. */
+static void read_out(struct cs_attachment *a)
+{
+	int dev = cs_prog_map_fd(a->stage2_prog_id, "cs_out_dev");
+	int cfg = cs_prog_map_fd(a->stage2_prog_id, "cs_out_cfg");
+	struct bpf_devmap_val v = {};
+	__u32 zero = 0;
+
+	if (dev >= 0 && !bpf_map_lookup_elem(dev, &zero, &v))
+		a->out_ifindex = v.ifindex;
+	if (cfg >= 0)
+		bpf_map_lookup_elem(cfg, &zero, &a->out);
+	if (dev >= 0)
+		close(dev);
+	if (cfg >= 0)
+		close(cfg);
+}
+
 /* Which stage 2 program @id is: cpusteer's by name, else the user's. */
 static int stage2_of(struct cs_attachment *a, __u32 prog_id)
 {
@@ -91,6 +140,8 @@ static int stage2_of(struct cs_attachment *a, __u32 prog_id)
 			s = CS_STAGE2_DROP;
 		else if (!strcmp(info.name, "cs_stage2_flt"))
 			s = CS_STAGE2_FILTER;
+		else if (!strcmp(info.name, "cs_stage2_out"))
+			s = CS_STAGE2_REDIRECT;
 		else
 			s = CS_STAGE2_CUSTOM;
 		snprintf(a->stage2_name, sizeof(a->stage2_name), "%s",
@@ -112,6 +163,8 @@ static int read_cpumap(struct cs_attachment *a)
 	a->qsize = val.qsize;
 	a->stage2 = stage2_of(a, val.bpf_prog.id);
 	a->stage2_prog_id = val.bpf_prog.id;
+	if (a->stage2 == CS_STAGE2_REDIRECT)
+		read_out(a);
 	return 0;
 }
 

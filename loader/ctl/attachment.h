@@ -49,6 +49,8 @@ struct cs_attachment {
 	__u32 stage2_prog_id;	/* the first target's; 0: none */
 	char stage2_name[16];	/* its program's name */
 	__u8 stage2_tag[8];	/* and the kernel's tag of it */
+	__u32 out_ifindex;	/* stage 2 redirect: the device (0: gone) */
+	struct cs_out out;	/* and the MAC rewrite */
 	const char *xdp_mode;	/* "native", "skb", or why neither */
 	char error[512];	/* why cs_attachment_open() failed */
 };
@@ -95,6 +97,8 @@ struct cs_others {
 int cs_attachment_select(const struct cs_state *st, const char *only,
 			 struct cs_pin_key *keys, int max,
 			 struct cs_others *others);
+/* The map called @name of program @prog_id: an fd, or -ENOENT. */
+int cs_prog_map_fd(__u32 prog_id, const char *name);
 /* Read one back. On failure a->error says why, and nothing is printed. */
 int cs_attachment_open(const struct cs_state *st, const struct cs_pin_key *k,
 		       struct cs_attachment *a);

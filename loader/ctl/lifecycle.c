@@ -514,6 +514,7 @@ enum undo_kind {
 	UNDO_LINK,		/* the link got a new program: give the old */
 	UNDO_TABLE_PIN,		/* the table pin was replaced: pin the old */
 	UNDO_META,		/* the meta was rewritten */
+	UNDO_OUT,		/* stage 2 redirect's device or rewrite */
 };
 
 struct undo {
@@ -532,6 +533,8 @@ struct update {
 	__u32 *table;			/* the new table's targets */
 	int flt[CS_FLT_MAPS];		/* a staying filter's maps, or -1s */
 	struct cs_custom custom;	/* a custom stage 2 to put in, if any */
+	bool out_changed;		/* stage 2 redirect stays, changed */
+	int out_fd[2];			/* its running program's devmap, cfg */
 	bool new_prog, new_table, new_cpumap_vals;
 	struct cs_cpuset add, keep, del;
 	struct undo undo[CS_UNDO_MAX];
@@ -614,6 +617,19 @@ static void undo_run(struct update *u)
 		case UNDO_META:
 			cs_meta_write(u->a->st, &u->a->key, &cur->meta);
 			break;
+		case UNDO_OUT: {
+			struct bpf_devmap_val v = { .ifindex = cur->out_ifindex };
+			__u32 zero = 0;
+
+			if (bpf_map_update_elem(u->out_fd[1], &zero, &cur->out,
+						BPF_ANY) ||
+			    (v.ifindex && bpf_map_update_elem(u->out_fd[0],
+							      &zero, &v,
+							      BPF_ANY)))
+				cs_err("%s: could not put stage 2's device back: %s",
+				       u->a->ifname, strerror(errno));
+			break;
+		}
 		}
 	}
 }
@@ -786,6 +802,15 @@ static int describe(struct update *u, bool dry_run)
 		    cur->stage2 == CS_STAGE2_CUSTOM ? cur->stage2_name : "",
 		    cs_stage2_names[w->stage2], u->custom.fd >= 0 ? " " : "",
 		    u->custom.fd >= 0 ? u->custom.name : "");
+	if (u->out_changed && ++n) {
+		char a[IF_NAMESIZE];
+
+		say(u, dry_run, "redirect-dev %s -> %s%s",
+		    cur->out_ifindex && if_indextoname(cur->out_ifindex, a) ?
+		    a : "(gone)", w->out_ifname,
+		    memcmp(&cur->out, &w->out, sizeof(w->out)) ?
+		    ", MAC rewrite changed" : "");
+	}
 	if (p->meta != q->meta && ++n)
 		say(u, dry_run, "meta %s -> %s", p->meta ? "yes" : "no",
 		    q->meta ? "yes" : "no");
@@ -963,6 +988,13 @@ static int update_prepare(struct update *u)
 			     sizeof(cur->stage2_name) - 1))
 			cs_custom_close(&u->custom);
 	}
+	if (w->stage2 == CS_STAGE2_REDIRECT && cur->stage2 == CS_STAGE2_REDIRECT) {
+		__u32 ifindex = 0;
+
+		cs_iface_index(w->out_ifname, &ifindex);	/* 0: none */
+		u->out_changed = ifindex != cur->out_ifindex ||
+				 memcmp(&cur->out, &w->out, sizeof(w->out));
+	}
 	u->new_cpumap_vals = cur->qsize != w->qsize ||
 			     cur->stage2 != (int)w->stage2 ||
 			     u->custom.fd >= 0;
@@ -1011,11 +1043,33 @@ static int update_load(struct update *u)
 	return cs_steer_load(&cfg, &u->skel);
 }
 
+/* Stage 2 redirect stays: its running program's maps, rewritten. */
+static int step_out(struct update *u)
+{
+	const struct cs_steer_cfg *w = &u->a->spec->cfg;
+	int err;
+
+	if (!u->out_changed)
+		return 0;
+	u->out_fd[0] = cs_prog_map_fd(u->cur->stage2_prog_id, "cs_out_dev");
+	u->out_fd[1] = cs_prog_map_fd(u->cur->stage2_prog_id, "cs_out_cfg");
+	if (u->out_fd[0] < 0 || u->out_fd[1] < 0) {
+		cs_err("%s: cannot open stage 2's device map: %s", u->a->ifname,
+		       strerror(ENOENT));
+		return -ENOENT;
+	}
+	u->undo[u->nundo++] = (struct undo){ .kind = UNDO_OUT };
+	err = cs_out_set(u->out_fd[0], u->out_fd[1], w->out_ifname, &w->out);
+	return err;
+}
+
 static int update_apply(struct update *u)
 {
 	int err;
 
-	err = step_cpumap(u);
+	err = step_out(u);
+	if (!err)
+		err = step_cpumap(u);
 	if (!err && !u->new_table)
 		err = step_table(u);
 	if (!err && u->new_prog)
@@ -1192,6 +1246,7 @@ int cs_life_update(struct cs_life *a, const struct cs_attachment *cur,
 	u->cur = cur;
 	memset(u->flt, -1, sizeof(u->flt));
 	u->custom.fd = -1;
+	u->out_fd[0] = u->out_fd[1] = -1;
 	err = update_prepare(u);
 	if (err)
 		goto out;
@@ -1235,6 +1290,10 @@ out:
 		cpusteer_bpf__destroy(u->skel);
 	cs_filter_maps_close(u->flt);
 	cs_custom_close(&u->custom);
+	if (u->out_fd[0] >= 0)
+		close(u->out_fd[0]);
+	if (u->out_fd[1] >= 0)
+		close(u->out_fd[1]);
 	free(u->table);
 	free(u);
 	return err;

@@ -7,6 +7,7 @@
 
 #include "cpus.h"
 #include "kfeatures.h"
+#include "iface.h"
 #include "log.h"
 #include "spec.h"
 
@@ -33,7 +34,7 @@ const struct cs_option cs_spec_opts[] = {
 	  .type = CS_OT_U32, .flags = CS_OF_CONFIG, .min = CS_MIN_QSIZE,
 	  .max = CS_MAX_QSIZE, .def = STR(CS_DEFAULT_QSIZE) },
 	{ "stage2", required_argument, CS_OPT_STAGE2, "PROG",
-	  "program on the target CPU: pass, drop, filter (see 'cpusteer filter'), custom (with --stage2-obj) or none",
+	  "program on the target CPU: pass, drop, filter (see 'cpusteer filter'), custom (with --stage2-obj), redirect (with --redirect-dev) or none",
 	  .type = CS_OT_ENUM, .flags = CS_OF_CONFIG,
 	  .names = cs_stage2_names, .nnames = CS_STAGE2_MAX, .def = "pass" },
 	{ "stage2-obj", required_argument, CS_OPT_STAGE2_OBJ, "FILE",
@@ -41,6 +42,15 @@ const struct cs_option cs_spec_opts[] = {
 	  .type = CS_OT_PATH, .flags = CS_OF_CONFIG },
 	{ "stage2-prog", required_argument, CS_OPT_STAGE2_PROG, "NAME",
 	  "with --stage2-obj: which of its programs (needed when it holds several)",
+	  .type = CS_OT_PATH, .flags = CS_OF_CONFIG },
+	{ "redirect-dev", required_argument, CS_OPT_REDIRECT_DEV, "IFACE",
+	  "stage 2 sends every frame out of IFACE (a bump in the wire)",
+	  .type = CS_OT_PATH, .flags = CS_OF_CONFIG },
+	{ "redirect-dst-mac", required_argument, CS_OPT_REDIRECT_DST_MAC, "MAC",
+	  "with --redirect-dev: write this destination MAC first",
+	  .type = CS_OT_PATH, .flags = CS_OF_CONFIG },
+	{ "redirect-src-mac", required_argument, CS_OPT_REDIRECT_SRC_MAC, "MAC",
+	  "with --redirect-dev: write this source MAC first",
 	  .type = CS_OT_PATH, .flags = CS_OF_CONFIG },
 	{ "meta", no_argument, CS_OPT_META, NULL,
 	  "stage 1 writes what it found in front of each frame (cs_meta.h; always with --stage2 filter or custom)",
@@ -237,6 +247,24 @@ int cs_spec_set(struct cs_spec *s, const struct cs_option *o,
 							      "path");
 			return -EINVAL;
 		}
+		if (o->key == CS_OPT_REDIRECT_DEV) {
+			if (cs_ifname_check(what, val))
+				return -EINVAL;
+			strcpy(s->cfg.out_ifname, val);	/* checked: fits */
+			err = 0;
+			break;
+		}
+		if (o->key == CS_OPT_REDIRECT_DST_MAC ||
+		    o->key == CS_OPT_REDIRECT_SRC_MAC) {
+			bool dst = o->key == CS_OPT_REDIRECT_DST_MAC;
+
+			err = cs_parse_mac(what, val, dst ? s->cfg.out.dst :
+							    s->cfg.out.src);
+			if (!err)
+				s->cfg.out.flags |= dst ? CS_OUT_DST :
+							  CS_OUT_SRC;
+			break;
+		}
 		if (o->key == CS_OPT_STAGE2_OBJ || o->key == CS_OPT_STAGE2_PROG) {
 			char *dst = o->key == CS_OPT_STAGE2_OBJ ?
 				    s->cfg.stage2_obj : s->cfg.stage2_prog;
@@ -401,6 +429,28 @@ int cs_spec_check(struct cs_spec *s, const char *ifname)
 			       "%s: %s custom needs %s FILE, the BPF object file of your program",
 			       ifname, opt_name(s, CS_OPT_STAGE2, n1, sizeof(n1)),
 			       opt_name(s, CS_OPT_STAGE2_OBJ, n2, sizeof(n2)));
+		errors++;
+	}
+	if (s->cfg.out_ifname[0]) {
+		if (cs_spec_given(s, CS_OPT_STAGE2) &&
+		    s->cfg.stage2 != CS_STAGE2_REDIRECT) {
+			cs_spec_report(s, CS_OPT_STAGE2,
+				       "%s: %s %s and %s: stage 2 either sends frames out or runs %s; give one of them",
+				       ifname, opt_name(s, CS_OPT_STAGE2, n1, sizeof(n1)),
+				       cs_stage2_names[s->cfg.stage2],
+				       opt_name(s, CS_OPT_REDIRECT_DEV, n2, sizeof(n2)),
+				       cs_stage2_names[s->cfg.stage2]);
+			errors++;
+		}
+		s->cfg.stage2 = CS_STAGE2_REDIRECT;
+	} else if (s->cfg.stage2 == CS_STAGE2_REDIRECT ||
+		   s->cfg.out.flags) {
+		cs_spec_report(s, s->cfg.out.flags ? CS_OPT_REDIRECT_DST_MAC :
+						     CS_OPT_STAGE2,
+			       "%s: %s needs %s IFACE, the interface to send the frames out of",
+			       ifname, s->cfg.out.flags ? "a MAC rewrite" :
+			       "stage 2 redirect",
+			       opt_name(s, CS_OPT_REDIRECT_DEV, n1, sizeof(n1)));
 		errors++;
 	}
 	if (s->cfg.stage2_prog[0] && !s->cfg.stage2_obj[0]) {

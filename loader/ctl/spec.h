@@ -31,6 +31,9 @@ enum {
 	CS_OPT_META,
 	CS_OPT_STAGE2_OBJ,
 	CS_OPT_STAGE2_PROG,
+	CS_OPT_REDIRECT_DEV,
+	CS_OPT_REDIRECT_DST_MAC,
+	CS_OPT_REDIRECT_SRC_MAC,
 };
 
 /* cpumap bulks 8 frames per enqueue (CPU_MAP_BULK_SIZE): a smaller ring

@@ -11,6 +11,7 @@
 #include "cpusteer.h"
 #include "cs_meta.h"
 #include "cpusteer.skel.h"
+#include "iface.h"
 #include "log.h"
 #include "opts.h"
 #include "steer.h"
@@ -34,6 +35,7 @@ const char *const cs_stage2_names[CS_STAGE2_MAX] = {
 	[CS_STAGE2_DROP] = "drop",
 	[CS_STAGE2_FILTER] = "filter",
 	[CS_STAGE2_CUSTOM] = "custom",
+	[CS_STAGE2_REDIRECT] = "redirect",
 	[CS_STAGE2_NONE] = "none",
 };
 
@@ -250,9 +252,34 @@ int cs_stage2_fd(struct cpusteer_bpf *skel, enum cs_stage2 s)
 		return bpf_program__fd(skel->progs.cs_stage2_drop);
 	case CS_STAGE2_FILTER:
 		return bpf_program__fd(skel->progs.cs_stage2_flt);
+	case CS_STAGE2_REDIRECT:
+		return bpf_program__fd(skel->progs.cs_stage2_out);
 	default:
 		return -1;	/* no stage-2 program: straight to the stack */
 	}
+}
+
+int cs_out_set(int dev_fd, int cfg_fd, const char *ifname,
+	       const struct cs_out *out)
+{
+	struct bpf_devmap_val v = {};
+	__u32 zero = 0;
+	int err;
+
+	err = cs_iface_index(ifname, &v.ifindex);
+	if (err) {
+		cs_err("--redirect-dev %s: no such interface in this network namespace",
+		       ifname);
+		return err;
+	}
+	if (bpf_map_update_elem(cfg_fd, &zero, out, BPF_ANY) ||
+	    bpf_map_update_elem(dev_fd, &zero, &v, BPF_ANY)) {
+		err = -errno;
+		cs_err("--redirect-dev %s: cannot put it in the devmap: %s",
+		       ifname, strerror(errno));
+		return err;
+	}
+	return 0;
 }
 
 static int cs_steer_fill(struct cpusteer_bpf *skel,
@@ -264,6 +291,14 @@ static int cs_steer_fill(struct cpusteer_bpf *skel,
 	__u32 i, fb = cfg->params.fallback_cpu;
 	int err;
 
+	/* Our own program's device first: it may run once in the cpumap. */
+	if (cfg->stage2 == CS_STAGE2_REDIRECT) {
+		err = cs_out_set(bpf_map__fd(skel->maps.cs_out_dev),
+				 bpf_map__fd(skel->maps.cs_out_cfg),
+				 cfg->out_ifname, &cfg->out);
+		if (err)
+			return err;
+	}
 	if (cfg->reuse_cpu_map_fd < 0) {
 		for (i = 0; i < cfg->cpus.n; i++) {
 			err = cpumap_add(map_fd, cfg->cpus.cpu[i], cfg->qsize,
@@ -395,7 +430,10 @@ static int steer_prepare(struct cpusteer_bpf *skel,
 						CS_RECORD_NO_FAST) ?:
 		      bpf_program__set_autoload(skel->progs.cs_stage2_flt,
 						cfg->stage2 ==
-						CS_STAGE2_FILTER);
+						CS_STAGE2_FILTER) ?:
+		      bpf_program__set_autoload(skel->progs.cs_stage2_out,
+						cfg->stage2 ==
+						CS_STAGE2_REDIRECT);
 	if (!err && hw) {
 		what = "bind the NIC-hash program to the device";
 		bpf_program__set_ifindex(skel->progs.cs_steer_hw,

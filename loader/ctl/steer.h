@@ -25,6 +25,7 @@ enum cs_stage2 {
 	CS_STAGE2_DROP,
 	CS_STAGE2_FILTER,
 	CS_STAGE2_CUSTOM,	/* the user's, from --stage2-obj */
+	CS_STAGE2_REDIRECT,	/* out of --redirect-dev */
 	CS_STAGE2_NONE,
 	CS_STAGE2_MAX,
 };
@@ -40,6 +41,8 @@ struct cs_steer_cfg {
 	char stage2_prog[64];		/* and its program; "": the only one */
 	int stage2_fd;			/* CS_STAGE2_CUSTOM: the loaded
 					 * program; -1: load it from the file */
+	char out_ifname[16];		/* CS_STAGE2_REDIRECT: the device */
+	struct cs_out out;		/* and the MAC rewrite */
 	bool tracing;			/* load the tracepoint programs */
 	int reuse_cpu_map_fd;		/* -1: create (and fill) our own */
 	int reuse_table_fd;		/* -1: create (and fill) our own */
@@ -112,6 +115,12 @@ int cs_steer_load(const struct cs_steer_cfg *cfg, struct cpusteer_bpf **out);
 int cs_steer_attach_tracing(struct cpusteer_bpf *skel,
 			    struct bpf_link *links[CS_TRACE_LINKS]);
 struct bpf_program;
+/*
+ * Point stage 2 "redirect" maps @dev_fd (devmap) and @cfg_fd at device
+ * @ifname of this namespace, with rewrite @out. Errors are printed.
+ */
+int cs_out_set(int dev_fd, int cfg_fd, const char *ifname,
+	       const struct cs_out *out);
 /* The fd of stage-2 program @s of a loaded @skel; -1 for none. */
 int cs_stage2_fd(struct cpusteer_bpf *skel, enum cs_stage2 s);
 /* The stage-1 program these parameters load (steer.c says which). */
