@@ -399,8 +399,7 @@ int cs_stage2_drop(struct xdp_md *ctx)
  * frame is parsed here (and counted); a frame that would need the
  * encapsulation walk is then passed unfiltered.
  */
-SEC("xdp/cpumap")
-int cs_stage2_flt(struct xdp_md *ctx)
+static __always_inline int cs_filter_frame(struct xdp_md *ctx)
 {
 	struct cs_stats *st = cs_stats_get();	/* the one fetch */
 	struct cs_s2_flow f = {};
@@ -429,6 +428,30 @@ pass:
 	if (st)
 		st->reason[CS_REASON_STAGE2_PASS]++;
 	return XDP_PASS;
+}
+
+SEC("xdp/cpumap")
+int cs_stage2_flt(struct xdp_md *ctx)
+{
+	return cs_filter_frame(ctx);
+}
+
+/*
+ * cpusteer bench --stage2 only: the same stage 2 as plain XDP programs,
+ * which BPF_PROG_TEST_RUN runs (it refuses cpumap programs), metadata
+ * given in its context.
+ */
+SEC("xdp")
+int cs_s2b_flt(struct xdp_md *ctx)
+{
+	return cs_filter_frame(ctx);
+}
+
+SEC("xdp")
+int cs_s2b_drop(struct xdp_md *ctx)
+{
+	cs_count(CS_REASON_STAGE2_DROP);
+	return XDP_DROP;
 }
 
 /*

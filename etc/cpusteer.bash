@@ -26,14 +26,17 @@ _cpusteer()
 		return
 	fi
 	case $prev in
-	--config|--topology|--pcap|--sysroot|--out|--write)
+	--config|--topology|--pcap|--sysroot|--out|--write|--stage2-obj)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	--hash)
 		COMPREPLY=($(compgen -W "l4 l3 l4-sym l3-sym hw" -- "$cur"))
 		return ;;
 	--stage2)
-		COMPREPLY=($(compgen -W "pass drop none" -- "$cur"))
+		COMPREPLY=($(compgen -W "pass drop filter redirect custom none" -- "$cur"))
+		return ;;
+	--redirect-dev)
+		COMPREPLY=($(compgen -W "$(ls /sys/class/net 2>/dev/null)" -- "$cur"))
 		return ;;
 	--xdp-mode)
 		COMPREPLY=($(compgen -W "native skb" -- "$cur"))
@@ -44,6 +47,10 @@ _cpusteer()
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$(_cpusteer_words "$prog" "$cmd")" -- "$cur"))
+	elif [[ $cmd == filter && $prev == filter ]]; then
+		COMPREPLY=($(compgen -W "add del list" -- "$cur"))
+	elif [[ $cmd == filter && $prev != add && $prev != del && $prev != list ]]; then
+		COMPREPLY=($(compgen -W "src dst proto sport dport" -- "$cur"))
 	elif [[ $cmd == check-config ]]; then
 		COMPREPLY=($(compgen -f -- "$cur"))
 	else

@@ -307,6 +307,17 @@ struct cs_out {
 	__u32 flags;		/* CS_OUT_* */
 };
 
+/*
+ * The "any" entry: the rules with no prefix, and how many rules each trie
+ * holds, so stage 2 looks up only the tries that have rules (each lookup
+ * is a helper call). Indexed by CS_FLT_SRC4 - 2 .. CS_FLT_DST6 - 2 in the
+ * loader's terms: src4, dst4, src6, dst6.
+ */
+struct cs_filter_any {
+	__u32 in_trie[4];
+	struct cs_filter_set set;
+};
+
 struct cs_lpm4 {
 	__u32 prefixlen;
 	__u8 addr[4];

@@ -207,32 +207,37 @@ static __always_inline __u32 flt_set(const struct cs_filter_set *set,
 }
 
 /* The rule that drops @f (its number), or 0: source trie, destination
- * trie, then the rules with no prefix.
+ * trie, then the rules with no prefix; only the tries that hold rules are
+ * looked up.
  */
 static __always_inline __u32 cs_filter_run(const struct cs_s2_flow *f)
 {
 	struct cs_lpm6 k6 = { .prefixlen = 128 };
 	struct cs_lpm4 k4 = { .prefixlen = 32 };
-	__u32 zero = 0, rule;
+	struct cs_filter_any *any;
+	__u32 zero = 0, rule = 0;
 
+	any = bpf_map_lookup_elem(&cs_flt_any, &zero);
+	if (!any)
+		return 0;
 	if (f->ipver == 4) {
 		__builtin_memcpy(k4.addr, &f->src[0], 4);
-		rule = flt_set(bpf_map_lookup_elem(&cs_flt_src4, &k4), f);
-		if (rule)
-			return rule;
+		if (any->in_trie[0])
+			rule = flt_set(bpf_map_lookup_elem(&cs_flt_src4, &k4), f);
 		__builtin_memcpy(k4.addr, &f->dst[0], 4);
-		rule = flt_set(bpf_map_lookup_elem(&cs_flt_dst4, &k4), f);
+		if (!rule && any->in_trie[1])
+			rule = flt_set(bpf_map_lookup_elem(&cs_flt_dst4, &k4), f);
 	} else {
 		__builtin_memcpy(k6.addr, f->src, 16);
-		rule = flt_set(bpf_map_lookup_elem(&cs_flt_src6, &k6), f);
-		if (rule)
-			return rule;
+		if (any->in_trie[2])
+			rule = flt_set(bpf_map_lookup_elem(&cs_flt_src6, &k6), f);
 		__builtin_memcpy(k6.addr, f->dst, 16);
-		rule = flt_set(bpf_map_lookup_elem(&cs_flt_dst6, &k6), f);
+		if (!rule && any->in_trie[3])
+			rule = flt_set(bpf_map_lookup_elem(&cs_flt_dst6, &k6), f);
 	}
 	if (rule)
 		return rule;
-	return flt_set(bpf_map_lookup_elem(&cs_flt_any, &zero), f);
+	return flt_set(&any->set, f);
 }
 
 #endif /* CS_FILTER_H */

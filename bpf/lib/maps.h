@@ -84,7 +84,7 @@ CS_FLT_TRIE(cs_flt_dst6, struct cs_lpm6);
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__type(key, __u32);
-	__type(value, struct cs_filter_set);
+	__type(value, struct cs_filter_any);
 	__uint(max_entries, 1);
 } cs_flt_any SEC(".maps");
 

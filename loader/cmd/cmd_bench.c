@@ -18,7 +18,9 @@
 
 #include "commands.h"
 #include "cpusteer.h"
+#include "cs_meta.h"
 #include "cpusteer.skel.h"
+#include "filter.h"
 #include "frame.h"
 #include "log.h"
 #include "ref_redirect.skel.h"
@@ -28,6 +30,8 @@ enum {
 	OPT_REPEAT = 'r',
 	OPT_RUNS = 'n',
 	OPT_HASH = 256,
+	OPT_STAGE2,
+	OPT_META,
 };
 
 #define BENCH_REPEAT	2000000	/* long enough that one syscall vanishes */
@@ -41,6 +45,10 @@ static const struct cs_option bench_opts[] = {
 	  "runs per program and frame (default 9)" },
 	{ "hash", required_argument, OPT_HASH, "MODE",
 	  "hash mode to measure (default l4-sym)" },
+	{ "meta", no_argument, OPT_META, NULL,
+	  "stage 1 writes struct cs_meta too (as with --stage2 filter)" },
+	{ "stage2", no_argument, OPT_STAGE2, NULL,
+	  "measure stage 2 instead: filter beside drop" },
 	{ "json", no_argument, CS_OPT_JSON, NULL, "print JSON" },
 	{ "help", no_argument, CS_OPT_HELP, NULL, "show this help" },
 	{}
@@ -49,15 +57,22 @@ static const struct cs_option bench_opts[] = {
 const struct cs_command cs_cmd_bench = {
 	.name = "bench",
 	.func = cmd_bench,
-	.synopsis = "[--repeat N] [--runs N] [--hash MODE] [--json]",
-	.summary = "Measure stage-1 cost per frame against a bare redirect.",
+	.synopsis = "[--repeat N] [--runs N] [--hash MODE] [--meta] [--stage2] [--json]",
+	.summary = "Measure stage-1 (or stage-2) cost per frame against a floor.",
 	.details =
 "Runs IPv4/UDP, IPv4/TCP, IPv6/TCP, VLAN IPv4/UDP, VXLAN (inner IPv4/TCP),\n"
 "PPPoE (IPv4/UDP) and GRE-over-IPv6 (inner IPv6/TCP) frames through the\n"
 "stage-1 program (counters included) and through a program that only calls\n"
 "bpf_redirect_map(), and prints the best ns/frame of each, their ratio, and\n"
 "the median of the per-run ratios (each run times both programs back to\n"
-"back, so it cancels the machine's drift between runs). Compare ratios.\n",
+"back, so it cancels the machine's drift between runs). Compare ratios.\n"
+"--meta measures stage 1 writing the metadata that the filter and custom\n"
+"stage 2 read.\n"
+"--stage2 measures stage 2 on an IPv4/UDP frame with stage 1's metadata in\n"
+"front (as the target CPU gets it), beside stage 2 \"drop\": the filter\n"
+"with no rule, with 10000 /24 source prefixes that miss the frame, and with\n"
+"those and one more rule that drops it. (The kernel does not test-run\n"
+"cpumap programs: the same code, as plain XDP programs, is timed.)\n",
 	.opts = bench_opts,
 };
 
@@ -164,6 +179,7 @@ static int load_ref(__u32 cpu, struct ref_redirect_bpf **out)
 
 struct bench_args {
 	__u32 repeat, runs, mode;
+	bool stage2, meta;
 };
 
 /*
@@ -223,8 +239,9 @@ static void report(const struct bench_args *a, struct bench_frame *frames,
 	int i;
 
 	if (!cs_json) {
-		printf("stage-1 cost, BPF_PROG_TEST_RUN, repeat %u, %u runs, hash %s\n",
-		       a->repeat, a->runs, cs_hash_mode_names[a->mode]);
+		printf("stage-1 cost, BPF_PROG_TEST_RUN, repeat %u, %u runs, hash %s%s\n",
+		       a->repeat, a->runs, cs_hash_mode_names[a->mode],
+		       a->meta ? ", metadata written" : "");
 		printf("%-16s %6s %14s %12s %11s %13s\n", "frame", "bytes",
 		       "bare-redirect", "cpusteer", "best/best",
 		       "median-ratio");
@@ -243,6 +260,8 @@ static void report(const struct bench_args *a, struct bench_frame *frames,
 				       json_object_new_string(frames[i].name));
 		json_object_object_add(o, "hash", json_object_new_string(
 					cs_hash_mode_names[a->mode]));
+		json_object_object_add(o, "meta",
+				       json_object_new_boolean(a->meta));
 		json_object_object_add(o, "bare_redirect_ns",
 				       json_object_new_double(res[i].best[0]));
 		json_object_object_add(o, "cpusteer_ns",
@@ -258,6 +277,8 @@ static void report(const struct bench_args *a, struct bench_frame *frames,
 	json_object_put(arr);
 }
 
+static int bench_stage2(const struct bench_args *a, struct cpusteer_bpf *skel);
+
 static int bench_run(const struct bench_args *a)
 {
 	struct bench_frame frames[BENCH_FRAMES] = {};
@@ -270,6 +291,8 @@ static int bench_run(const struct bench_args *a)
 
 	cs_steer_cfg_init(&cfg);
 	cfg.params.hash_mode = a->mode;
+	cfg.params.meta = a->meta;
+	cfg.bench_stage2 = a->stage2;
 	cfg.stage2 = CS_STAGE2_NONE;
 	cfg.qsize = 64;
 	err = cs_cpulist_read("/sys/devices/system/cpu/online", &cfg.cpus);
@@ -287,6 +310,10 @@ static int bench_run(const struct bench_args *a)
 	err = cs_steer_load(&cfg, &skel);
 	if (err)
 		return err;
+	if (a->stage2) {
+		err = bench_stage2(a, skel);
+		goto out;
+	}
 	err = load_ref(cfg.cpus.cpu[cfg.cpus.n - 1], &ref);
 	if (err)
 		goto out;
@@ -303,6 +330,176 @@ out:
 	return err;
 }
 
+/* --- Stage 2 -------------------------------------------------------------- */
+
+#define S2_PREFIXES	10000
+
+struct s2_input {
+	__u8 data[20 + 256];	/* struct cs_meta, then the frame */
+	__u32 len;		/* both */
+	struct xdp_md ctx;	/* data: where the frame starts */
+};
+
+static double s2_run(int fd, struct s2_input *in, __u32 repeat, __u32 *ret)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in->data,
+		    .data_size_in = in->len, .ctx_in = &in->ctx,
+		    .ctx_size_in = sizeof(in->ctx), .repeat = repeat);
+
+	if (bpf_prog_test_run_opts(fd, &opts))
+		return -errno;
+	*ret = opts.retval;
+	return opts.duration;
+}
+
+/* An IPv4/UDP frame with the metadata stage 1 writes for it. */
+static void s2_input(struct s2_input *in, struct cs_frame_spec *s)
+{
+	struct cs_meta m = {
+		.hash = 0x12345678, .bucket = 7, .l3_off = 14, .l4_off = 34,
+		.ipver = 4, .l4_proto = IPPROTO_UDP,
+		.flags = CS_META_F_LOC | CS_META_F_L4,
+		.version = CS_META_VERSION,
+	};
+	size_t n;
+
+	cs_frame_spec_init(s);
+	cs_frame_set_addrs(s, "198.18.0.1", "198.19.0.1");
+	memcpy(in->data, &m, sizeof(m));
+	n = cs_frame_build(s, in->data + sizeof(m),
+			   sizeof(in->data) - sizeof(m));
+	in->len = sizeof(m) + n;
+	memset(&in->ctx, 0, sizeof(in->ctx));
+	in->ctx.data = sizeof(m);
+	in->ctx.data_end = in->len;
+}
+
+struct s2_case {
+	const char *name;
+	__u32 want;		/* the verdict it must give */
+	__u32 rules;		/* rules in the filter when it runs */
+	struct bench_result res;
+};
+
+static int s2_time(const struct bench_args *a, int drop_fd, int flt_fd,
+		   struct s2_input *in, struct s2_case *c)
+{
+	double ns[2], ratio[BENCH_MAX_RUNS];
+	int fds[2] = { drop_fd, flt_fd };
+	__u32 run, i, ret = 0;
+
+	c->res.best[0] = c->res.best[1] = 1e12;
+	for (run = 0; run < a->runs; run++) {
+		for (i = 0; i < 2; i++) {
+			ns[i] = s2_run(fds[i], in, a->repeat, &ret);
+			if (ns[i] < 0) {
+				cs_err("test run of %s failed: %s", c->name,
+				       strerror((int)-ns[i]));
+				return (int)ns[i];
+			}
+			if (ret != (i ? c->want : XDP_DROP)) {
+				cs_err("%s returned %u, not %u: the measurement would not be of that path",
+				       i ? c->name : "drop", ret,
+				       i ? c->want : XDP_DROP);
+				return -EINVAL;
+			}
+			if (ns[i] < c->res.best[i])
+				c->res.best[i] = ns[i];
+		}
+		ratio[run] = ns[1] / ns[0];
+	}
+	qsort(ratio, a->runs, sizeof(ratio[0]), cmp_double);
+	c->res.median_ratio = ratio[a->runs / 2];
+	return 0;
+}
+
+static void s2_report(const struct bench_args *a, const struct s2_case *c,
+		      int n)
+{
+	struct json_object *arr;
+	int i;
+
+	if (!cs_json) {
+		printf("stage-2 cost, BPF_PROG_TEST_RUN, IPv4/UDP with metadata, repeat %u, %u runs\n",
+		       a->repeat, a->runs);
+		printf("%-34s %6s %9s %10s %13s\n", "stage 2", "rules",
+		       "drop", "it", "median-ratio");
+		for (i = 0; i < n; i++)
+			printf("%-34s %6u %6.0f ns %7.0f ns %12.3fx\n",
+			       c[i].name, c[i].rules, c[i].res.best[0],
+			       c[i].res.best[1], c[i].res.median_ratio);
+		return;
+	}
+	arr = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "stage2",
+				       json_object_new_string(c[i].name));
+		json_object_object_add(o, "rules",
+				       json_object_new_int64(c[i].rules));
+		json_object_object_add(o, "drop_ns",
+				       json_object_new_double(c[i].res.best[0]));
+		json_object_object_add(o, "ns",
+				       json_object_new_double(c[i].res.best[1]));
+		json_object_object_add(o, "median_ratio",
+				json_object_new_double(c[i].res.median_ratio));
+		json_object_array_add(arr, o);
+	}
+	printf("%s\n", json_object_to_json_string_ext(arr,
+				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(arr);
+}
+
+static int bench_stage2(const struct bench_args *a, struct cpusteer_bpf *skel)
+{
+	static struct cs_filter_rule rules[S2_PREFIXES + 1];
+	static __u32 numbers[S2_PREFIXES + 1];
+	struct s2_case c[] = {
+		{ "filter, no rule (passes)", XDP_PASS, 0 },
+		{ "filter, 10000 prefixes miss (passes)", XDP_PASS, S2_PREFIXES },
+		{ "filter, 10000 + 1 that drops it", XDP_DROP, S2_PREFIXES + 1 },
+	};
+	int drop = bpf_program__fd(skel->progs.cs_s2b_drop);
+	int flt = bpf_program__fd(skel->progs.cs_s2b_flt);
+	struct cs_frame_spec s;
+	struct s2_input in;
+	int fds[CS_FLT_MAPS], i, err = 0;
+	__u32 r;
+
+	s2_input(&in, &s);
+	for (i = 0; i < CS_FLT_MAPS; i++)
+		fds[i] = bpf_map__fd(bpf_object__find_map_by_name(
+			skel->obj, cs_flt_map_names[i]));
+	/* 10.0.0.0/24 .. 10.39.249.0/24: none holds the frame's source. */
+	for (r = 0; r < S2_PREFIXES; r++) {
+		rules[r] = (struct cs_filter_rule){
+			.used = 1, .match = CS_FLT_SRC, .ipver = 4,
+			.src_len = 24,
+			.src = { 10, r / 250, r % 250, 0 },
+		};
+	}
+	/* The frame's own flow: source address and destination port. */
+	rules[r] = (struct cs_filter_rule){
+		.used = 1, .match = CS_FLT_SRC | CS_FLT_DPORT, .ipver = 4,
+		.src_len = 32, .dport_lo = s.dport, .dport_hi = s.dport,
+	};
+	memcpy(rules[r].src, s.src, 4);
+	for (i = 0; !err && i < (int)(sizeof(c) / sizeof(c[0])); i++) {
+		if (i == 1)
+			err = cs_filter_add_many(fds, rules, S2_PREFIXES,
+						 numbers);
+		if (i == 2 && !err)
+			err = cs_filter_add_many(fds, &rules[S2_PREFIXES], 1,
+						 numbers);
+		if (!err)
+			err = s2_time(a, drop, flt, &in, &c[i]);
+	}
+	if (!err)
+		s2_report(a, c, sizeof(c) / sizeof(c[0]));
+	return err;
+}
+
 static int bench_one(void *ctx, int c, const char *arg)
 {
 	struct bench_args *a = ctx;
@@ -316,6 +513,12 @@ static int bench_one(void *ctx, int c, const char *arg)
 	case OPT_HASH:
 		return cs_parse_enum("--hash mode", arg, cs_hash_mode_names,
 				     CS_HASH_MODE_MAX, &a->mode);
+	case OPT_STAGE2:
+		a->stage2 = true;
+		return 0;
+	case OPT_META:
+		a->meta = true;
+		return 0;
 	case CS_OPT_JSON:
 		cs_json = true;
 		return 0;

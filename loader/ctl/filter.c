@@ -438,13 +438,39 @@ static void lpm_key(const struct fkey *k, void *buf)
 	}
 }
 
+/*
+ * The "any" entry: @set (NULL: the one there now) and the rule count of
+ * each trie, from @t.
+ */
+static int any_write(const int fds[CS_FLT_MAPS], const struct table *t,
+		     const struct cs_filter_set *set)
+{
+	struct cs_filter_any any = {};
+	struct fkey q;
+	__u32 zero = 0, i;
+
+	if (bpf_map_lookup_elem(fds[CS_FLT_ANY], &zero, &any))
+		return -errno;
+	if (set)
+		any.set = *set;
+	memset(any.in_trie, 0, sizeof(any.in_trie));
+	for (i = 0; i < t->n; i++) {
+		if (!t->r[i].used)
+			continue;
+		rule_key(&t->r[i], &q);
+		if (q.map != CS_FLT_ANY)
+			any.in_trie[q.map - CS_FLT_SRC4]++;
+	}
+	return bpf_map_update_elem(fds[CS_FLT_ANY], &zero, &any, BPF_ANY) ?
+	       -errno : 0;
+}
+
 /* Write (or, with no rule exactly at it, delete) the entry of @k. */
 static int entry_write(const int fds[CS_FLT_MAPS], const struct table *t,
 		       const struct fkey *k)
 {
 	struct cs_filter_set set;
 	struct cs_lpm6 buf = {};
-	__u32 zero = 0;
 	bool exact;
 	int err;
 
@@ -452,8 +478,7 @@ static int entry_write(const int fds[CS_FLT_MAPS], const struct table *t,
 	if (err)
 		return err;
 	if (k->map == CS_FLT_ANY)
-		return bpf_map_update_elem(fds[CS_FLT_ANY], &zero, &set,
-					   BPF_ANY) ? -errno : 0;
+		return any_write(fds, t, &set);
 	lpm_key(k, &buf);
 	if (!exact)
 		return bpf_map_delete_elem(fds[k->map], &buf) && errno != ENOENT ?
@@ -506,45 +531,39 @@ static int hits_zero(const int fds[CS_FLT_MAPS], __u32 slot)
 	return err;
 }
 
-int cs_filter_add(const int fds[CS_FLT_MAPS], const struct cs_filter_rule *r,
-		  __u32 *number)
+/* Add @r to table @t (read already) and to the maps. */
+static int add_one(const int fds[CS_FLT_MAPS], struct table *t,
+		   const struct cs_filter_rule *r, __u32 *number)
 {
-	struct table t = {};
 	char text[160];
 	struct fkey k;
 	__u32 i, slot;
 	int err;
 
-	err = table_read(fds, &t);
-	if (err) {
-		cs_err("cannot read the filter rules: %s", strerror(-err));
-		goto out;
-	}
-	slot = t.n;
-	for (i = 0; i < t.n; i++) {
-		if (t.r[i].used && !memcmp(&t.r[i], r, sizeof(*r))) {
+	slot = t->n;
+	for (i = 0; i < t->n; i++) {
+		if (t->r[i].used && !memcmp(&t->r[i], r, sizeof(*r))) {
 			cs_err("the same rule is rule %u already", i + 1);
-			err = -EEXIST;
-			goto out;
+			return -EEXIST;
 		}
-		if (!t.r[i].used && slot == t.n)
+		if (!t->r[i].used && slot == t->n)
 			slot = i;
 	}
-	if (slot == t.n) {
+	if (slot == t->n) {
 		cs_err("the filter holds %u rules already: delete one first",
-		       t.n);
-		err = -ENOSPC;
-		goto out;
+		       t->n);
+		return -ENOSPC;
 	}
-	t.r[slot] = *r;
+	t->r[slot] = *r;
 	rule_key(r, &k);
-	err = entries_update(fds, &t, &k, false);
+	err = entries_update(fds, t, &k, false);
 	if (err == -E2BIG) {
+		t->r[slot].used = 0;
 		cs_filter_format(r, text, sizeof(text));
 		cs_err("\"%s\": more than %u rules would cover one address%s: merge some of them",
 		       text, CS_FILTER_COVER,
 		       k.map == CS_FLT_ANY ? " (rules with no prefix)" : "");
-		goto out;
+		return err;
 	}
 	/* The rule before the entries that name it: stage 2 never meets a
 	 * slot that is not filled in.
@@ -554,13 +573,37 @@ int cs_filter_add(const int fds[CS_FLT_MAPS], const struct cs_filter_rule *r,
 	if (!err && bpf_map_update_elem(fds[CS_FLT_RULES], &slot, r, BPF_ANY))
 		err = -errno;
 	if (!err)
-		err = entries_update(fds, &t, &k, true);
+		err = entries_update(fds, t, &k, true);
+	/* Last: the trie is looked up once its entries are there. */
+	if (!err)
+		err = any_write(fds, t, NULL);
 	if (err) {
+		t->r[slot].used = 0;
 		cs_err("cannot add the rule: %s", strerror(-err));
-		goto out;
+		return err;
 	}
 	*number = slot + 1;
-out:
+	return 0;
+}
+
+int cs_filter_add(const int fds[CS_FLT_MAPS], const struct cs_filter_rule *r,
+		  __u32 *number)
+{
+	return cs_filter_add_many(fds, r, 1, number);
+}
+
+int cs_filter_add_many(const int fds[CS_FLT_MAPS],
+		       const struct cs_filter_rule *r, __u32 n, __u32 *numbers)
+{
+	struct table t = {};
+	__u32 i;
+	int err;
+
+	err = table_read(fds, &t);
+	if (err)
+		cs_err("cannot read the filter rules: %s", strerror(-err));
+	for (i = 0; !err && i < n; i++)
+		err = add_one(fds, &t, &r[i], &numbers[i]);
 	free(t.r);
 	return err;
 }
@@ -588,6 +631,8 @@ int cs_filter_del(const int fds[CS_FLT_MAPS], __u32 number)
 	t.r[slot].used = 0;
 	/* The entries first: once the rule is cleared nothing names it. */
 	err = entries_update(fds, &t, &k, true);
+	if (!err)
+		err = any_write(fds, &t, NULL);
 	if (!err && bpf_map_update_elem(fds[CS_FLT_RULES], &slot, &none,
 					BPF_ANY))
 		err = -errno;

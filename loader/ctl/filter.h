@@ -51,6 +51,11 @@ void cs_filter_format(const struct cs_filter_rule *r, char *buf, size_t len);
  */
 int cs_filter_add(const int fds[CS_FLT_MAPS], const struct cs_filter_rule *r,
 		  __u32 *number);
+/* Add @n rules, reading the table once (a blocklist): their numbers in
+ * @numbers. Stops at the first refusal; the rules before it stay.
+ */
+int cs_filter_add_many(const int fds[CS_FLT_MAPS],
+		       const struct cs_filter_rule *r, __u32 n, __u32 *numbers);
 /* Delete rule @number: -ENOENT (printed) when there is none. */
 int cs_filter_del(const int fds[CS_FLT_MAPS], __u32 number);
 

@@ -265,6 +265,12 @@ int cs_spec_set(struct cs_spec *s, const struct cs_option *o,
 							  CS_OUT_SRC;
 			break;
 		}
+		if (o->key == CS_OPT_STAGE2_OBJ && s->from_config &&
+		    val[0] != '/') {
+			cs_err("%s = %s: give an absolute path (the service starts in /)",
+			       what, val);
+			return -EINVAL;
+		}
 		if (o->key == CS_OPT_STAGE2_OBJ || o->key == CS_OPT_STAGE2_PROG) {
 			char *dst = o->key == CS_OPT_STAGE2_OBJ ?
 				    s->cfg.stage2_obj : s->cfg.stage2_prog;

@@ -408,7 +408,8 @@ static int steer_prepare(struct cpusteer_bpf *skel,
 
 		what = "size the filter's maps";
 		err = !m ? -ENOENT : bpf_map__set_max_entries(m,
-			cfg->stage2 == CS_STAGE2_FILTER && i != CS_FLT_ANY ?
+			(cfg->stage2 == CS_STAGE2_FILTER ||
+			 cfg->bench_stage2) && i != CS_FLT_ANY ?
 			CS_FILTER_MAX : 1);
 		if (!err && cfg->reuse_filter_fds[i] >= 0) {
 			what = "reuse the filter's rules";
@@ -433,7 +434,11 @@ static int steer_prepare(struct cpusteer_bpf *skel,
 						CS_STAGE2_FILTER) ?:
 		      bpf_program__set_autoload(skel->progs.cs_stage2_out,
 						cfg->stage2 ==
-						CS_STAGE2_REDIRECT);
+						CS_STAGE2_REDIRECT) ?:
+		      bpf_program__set_autoload(skel->progs.cs_s2b_flt,
+						cfg->bench_stage2) ?:
+		      bpf_program__set_autoload(skel->progs.cs_s2b_drop,
+						cfg->bench_stage2);
 	if (!err && hw) {
 		what = "bind the NIC-hash program to the device";
 		bpf_program__set_ifindex(skel->progs.cs_steer_hw,

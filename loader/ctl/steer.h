@@ -44,6 +44,7 @@ struct cs_steer_cfg {
 	char out_ifname[16];		/* CS_STAGE2_REDIRECT: the device */
 	struct cs_out out;		/* and the MAC rewrite */
 	bool tracing;			/* load the tracepoint programs */
+	bool bench_stage2;		/* load stage 2's test-run twins */
 	int reuse_cpu_map_fd;		/* -1: create (and fill) our own */
 	int reuse_table_fd;		/* -1: create (and fill) our own */
 	int reuse_stats_fd;		/* -1: create our own */
