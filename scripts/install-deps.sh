@@ -27,7 +27,7 @@ PACKAGES=(
 	clang-19 llvm-19 libbpf-dev bpftool libelf-dev zlib1g-dev
 	libhwloc-dev hwloc libpcap-dev libjson-c-dev libinih-dev libmnl-dev
 	iproute2 ethtool jq strace util-linux make gcc pkg-config gnuplot-nox
-	systemd
+	systemd linux-perf
 )
 
 # scripts/vmtest: qemu-system-x86_64, a busybox that runs in an initramfs

@@ -25,6 +25,7 @@
 #include "cs_hash.h"
 #include "cs_meta.h"
 #include "cpusteer.skel.h"
+#include "filter.h"
 #include "frame.h"
 #include "kfeatures.h"
 #include "ktap.h"
@@ -1201,6 +1202,101 @@ static bool check_meta(struct cpusteer_bpf *plain)
 	return ok;
 }
 
+/* One run of stage 2's test-run twin @prog: metadata (@meta, NULL: none)
+ * then the frame; its verdict, or -1.
+ */
+static int run_s2(int prog, const struct cs_meta *meta, const void *frame,
+		  __u32 len)
+{
+	static __u8 in[8192];
+	struct xdp_md ctx = {};
+	__u32 off = meta ? sizeof(*meta) : 0;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in,
+		    .data_size_in = off + len, .repeat = 1);
+
+	if (meta) {
+		memcpy(in, meta, sizeof(*meta));
+		ctx.data = off;
+		ctx.data_end = off + len;
+		opts.ctx_in = &ctx;
+		opts.ctx_size_in = sizeof(ctx);
+	}
+	memcpy(in + off, frame, len);
+	if (bpf_prog_test_run_opts(prog, &opts))
+		return -1;
+	return opts.retval;
+}
+
+/*
+ * Stage 2 filter with no metadata in front (a driver left no room for it):
+ * it parses the frame itself, counts stage2_no_meta, and filters a plain
+ * frame as it would with the metadata; a tunnelled one, which would need
+ * the walk, passes unfiltered. With stage 1's metadata the same tunnelled
+ * frame is filtered on its inner flow. (The test-run twin of the cpumap
+ * program: the same code.)
+ */
+static bool check_filter_no_meta(void)
+{
+	char *words[] = { "src", "198.51.100.7/32", "proto", "udp",
+			  "dport", "4000" };
+	struct cpusteer_bpf *skel, *s1 = NULL;
+	struct cs_steer_cfg cfg;
+	struct cs_filter_rule rule;
+	struct cs_frame_spec s;
+	int fds[CS_FLT_MAPS], i, prog, stats;
+	__u8 plain[256], other[256], vx[256];
+	__u32 lp, lo, lv, num;
+	struct result r;
+	__u64 nm0, nm1;
+	bool ok;
+
+	cs_steer_cfg_init(&cfg);
+	cs_key_random(cfg.params.key);
+	cfg.cpus = targets;
+	cfg.stage2 = CS_STAGE2_NONE;
+	cfg.bench_stage2 = true;
+	if (cs_steer_load(&cfg, &skel))
+		return false;
+	for (i = 0; i < CS_FLT_MAPS; i++)
+		fds[i] = bpf_map__fd(bpf_object__find_map_by_name(
+			skel->obj, cs_flt_map_names[i]));
+	prog = bpf_program__fd(skel->progs.cs_s2b_flt);
+	stats = bpf_map__fd(skel->maps.cs_stats);
+	ok = !cs_filter_parse(6, words, &rule) &&
+	     !cs_filter_add(fds, &rule, &num);
+	cs_frame_spec_init(&s);
+	cs_frame_set_addrs(&s, "198.51.100.7", "203.0.113.9");
+	s.dport = 4000;
+	lp = cs_frame_build(&s, plain, sizeof(plain));
+	s.dport = 4001;
+	lo = cs_frame_build(&s, other, sizeof(other));
+	s.dport = 4000;
+	cs_frame_add_encap(&s, CS_FE_VXLAN, "192.0.2.1", "192.0.2.2");
+	lv = cs_frame_build(&s, vx, sizeof(vx));
+	nm0 = sum_reason(stats, CS_REASON_STAGE2_NO_META);
+	ok = ok && run_s2(prog, NULL, plain, lp) == XDP_DROP &&
+	     run_s2(prog, NULL, other, lo) == XDP_PASS &&
+	     run_s2(prog, NULL, vx, lv) == XDP_PASS;
+	nm1 = sum_reason(stats, CS_REASON_STAGE2_NO_META);
+	ok = ok && nm1 - nm0 == 3 &&
+	     sum_reason(stats, CS_REASON_STAGE2_FILTERED) == 1;
+	/* The tunnelled frame with the metadata stage 1 writes for it. */
+	load_meta = 1;
+	if (ok && load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &s1))
+		ok = false;
+	load_meta = 0;
+	ok = ok && !run(s1, vx, lv, &r) && r.has_meta &&
+	     run_s2(prog, &r.meta, vx, lv) == XDP_DROP &&
+	     sum_reason(stats, CS_REASON_STAGE2_FILTERED) == 2;
+	if (!ok)
+		ktap_print_msg("no-metadata filter: stage2_no_meta +%llu, filtered %llu",
+			       (unsigned long long)(nm1 - nm0),
+			       (unsigned long long)sum_reason(stats, CS_REASON_STAGE2_FILTERED));
+	cpusteer_bpf__destroy(s1);
+	cpusteer_bpf__destroy(skel);
+	return ok;
+}
+
 /*
  * Any frame at all ends as XDP_PASS or XDP_REDIRECT under a named reason:
  * valid frames of every encapsulation with 1 to 4 random bytes changed,
@@ -1270,7 +1366,7 @@ int main(void)
 		targets.n = CS_DEFAULT_BUCKETS;
 
 	ktap_print_header();
-	ktap_set_plan(NCASES + NECASES + 26);
+	ktap_set_plan(NCASES + NECASES + 27);
 	/* Everything it needs is here (above): failing to load is a bug. */
 	if (load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &skel))
 		ktap_exit_fail("the stage-1 program does not load on this kernel, which has all it needs (see the libbpf log above)");
@@ -1326,6 +1422,8 @@ int main(void)
 	cpusteer_bpf__destroy(meta_skel);
 	ktap_test_result(check_meta(skel),
 			 "struct cs_meta names the hash, bucket and (inner) header offsets of every hashed row");
+	ktap_test_result(check_filter_no_meta(),
+			 "stage 2 filter without metadata parses plain frames itself, counted; with it, a tunnel's inner flow");
 	ktap_test_result(check_mutations(skel),
 			 "100000 mutated frames all end as pass or redirect under a named reason");
 	cpusteer_bpf__destroy(skel);
