@@ -40,7 +40,7 @@ CFLAGS   += -Wall -Wextra -Wno-missing-field-initializers -Werror -std=gnu11 \
 LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -lhwloc -lmnl -linih -lm
 
 BPF_OBJS   := $(OUTPUT)/cpusteer.bpf.o $(OUTPUT)/ref_redirect.bpf.o \
-	      $(OUTPUT)/seqcount.bpf.o $(OUTPUT)/hashcount.bpf.o \
+	      $(OUTPUT)/seqcount.bpf.o \
 	      $(OUTPUT)/gen.bpf.o
 SKELS      := $(BPF_OBJS:.bpf.o=.skel.h)
 LOADER_OBJS := $(patsubst loader/%.c,$(OUTPUT)/loader/%.o,$(wildcard loader/*/*.c))
