@@ -251,8 +251,52 @@ not_filter()
 	[[ $? == 1 ]]
 }
 
+rules_are() { cs filter list "$VETH_B" --json | jq -e --argjson w "$1" '[.rules[].match] | sort == ($w | sort)' > /dev/null; }
+
+# Rules from attach's command line and from a config file; apply makes the
+# live rules the config's (rules added by hand go), leaves them alone when
+# the config names none, and says what it would change in a dry run.
+rules_given()
+{
+	cs attach "$VETH_B" --cpus "$ONLINE" --filter "src 10.9.0.0/16" \
+		--filter "dport 53 proto udp, dst fd00::/8" > /dev/null || return 1
+	rules_are '["src 10.9.0.0/16", "proto udp dport 53", "dst fd00::/8"]' || return 1
+	cs detach "$VETH_B" > /dev/null || return 1
+	apply "filter = src 10.9.0.0/16, proto tcp dport 22\n" > /dev/null || return 1
+	rules_are '["src 10.9.0.0/16", "proto tcp dport 22"]' || return 1
+	cs filter add "$VETH_B" dport 9999 > /dev/null || return 1
+	apply "filter = src 10.9.0.0/16, proto tcp dport 22\n" > "$TMP/out" || return 1
+	grep -q "filter rules: 0 added, 1 deleted" "$TMP/out" || { cat "$TMP/out"; return 1; }
+	rules_are '["src 10.9.0.0/16", "proto tcp dport 22"]' || return 1
+	printf '[%s]\ncpus = %s\nfilter = src 10.9.0.0/16, src 10.8.0.0/16\n' "$VETH_B" "$ONLINE" > "$TMP/d.conf"
+	cs apply --config "$TMP/d.conf" --dry-run > "$TMP/out" || return 1
+	grep -q "would change filter rules: 1 added, 1 deleted" "$TMP/out" || { cat "$TMP/out"; return 1; }
+	rules_are '["src 10.9.0.0/16", "proto tcp dport 22"]' || return 1
+	cs filter add "$VETH_B" dport 9999 > /dev/null || return 1
+	apply "stage2 = filter\n" > /dev/null || return 1
+	rules_are '["src 10.9.0.0/16", "proto tcp dport 22", "dport 9999"]' || return 1
+	cs detach "$VETH_B" > /dev/null
+}
+
+# Bad rules in a config (check-config: exit 1, at FILE:LINE) or on
+# attach's command line (exit 2, nothing attached).
+rules_refused()
+{
+	printf '[%s]\ncpus = %s\nfilter = src 10.9.0.1/16\n' "$VETH_B" "$ONLINE" > "$TMP/b.conf"
+	cs check-config "$TMP/b.conf" > "$TMP/out" 2>&1
+	[[ $? == 1 ]] && grep -q "b.conf:3:.*bits past the prefix length" "$TMP/out" || { cat "$TMP/out"; return 1; }
+	printf '[%s]\ncpus = %s\nfilter = dport 80, dport 80\n' "$VETH_B" "$ONLINE" > "$TMP/b.conf"
+	cs check-config "$TMP/b.conf" > "$TMP/out" 2>&1
+	[[ $? == 1 ]] && grep -q "the same rule twice" "$TMP/out" || { cat "$TMP/out"; return 1; }
+	printf '[%s]\ncpus = %s\nstage2 = drop\nfilter = dport 80\n' "$VETH_B" "$ONLINE" > "$TMP/b.conf"
+	cs check-config "$TMP/b.conf" > "$TMP/out" 2>&1
+	[[ $? == 1 ]] && grep -q "rules are for stage 2 filter" "$TMP/out" || { cat "$TMP/out"; return 1; }
+	cs attach "$VETH_B" --cpus "$ONLINE" --filter "color red" > /dev/null 2>&1
+	[[ $? == 2 ]] && ! has_pins "$NS_B" "$VETH_B"
+}
+
 ktap_header
-ktap_plan 10
+ktap_plan 12
 ktap_check "attach --stage2 filter: status says filter, no rules yet" attach_filter
 ktap_check "${#BAD_RULES[@]} bad rules refused (exit 2), nothing added" bad_rules
 ktap_check "bad filter commands and interface names refused" bad_commands
@@ -262,6 +306,8 @@ ktap_check "vxlan: rules see the inner flow (inner source + ports drop half, the
 ktap_check "past CS_FILTER_COVER rules over one address: refused, nothing changed" cover_bound
 ktap_check "the rules outlive new programs (hash and qsize changed) and a new link" kept_across
 ktap_check "filter on a pass attachment, and after detach: exit 1, said why" not_filter
+ktap_check "rules given to attach and in a config: apply makes them the live ones, a dry run says so" rules_given
+ktap_check "bad rules in a config or on the command line: refused where given" rules_refused
 ktap_check "detached: nothing of cpusteer left on $VETH_B" \
 	bash -c "! ip -n $NS_B link show dev $VETH_B | grep -q ' xdp' && ! nsenter --net=/run/netns/$NS_B $CPUSTEER status $VETH_B > /dev/null 2>&1"
 ktap_finish

@@ -10,6 +10,7 @@
 
 #include "attachment.h"
 #include "commands.h"
+#include "filter.h"
 #include "config.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -125,12 +126,60 @@ static int prepare(struct cs_state *st, struct job *j)
 	return cs_life_check_hook(&j->life, &foreign);
 }
 
+/*
+ * The config's filter rules made the live ones, once the attachment is as
+ * the config says (a fresh attach put them in already): their number
+ * added and deleted, said.
+ */
+static int sync_filter(struct job *j, bool dry_run, int *changes)
+{
+	const struct cs_spec *sp = j->life.spec;
+	struct cs_attachment a, *cur = &a;
+	struct cs_pin_key key;
+	int fds[CS_FLT_MAPS], err;
+	__u32 add = sp->nfilter, del = 0;
+
+	if (!cs_spec_given(sp, CS_OPT_FILTER))
+		return 0;
+	if (dry_run) {
+		if (!j->attached || j->cur.stage2 != CS_STAGE2_FILTER)
+			goto say;
+		cur = &j->cur;
+	} else {
+		err = cs_attachment_of(j->life.st, j->ifc->ifindex, &key);
+		if (!err)
+			err = cs_attachment_open(j->life.st, &key, &a);
+		if (err) {
+			cs_err("%s: cannot read the attachment back for its filter rules", j->ifc->name);
+			return err;
+		}
+	}
+	err = cs_filter_maps_open(cur, fds);
+	if (!err) {
+		err = cs_filter_sync(fds, sp->filter, sp->nfilter, dry_run,
+				     &add, &del);
+		cs_filter_maps_close(fds);
+	}
+	if (cur == &a)
+		cs_attachment_close(&a);
+	if (err)
+		return err;
+say:
+	if (add || del)
+		printf("%s: %sfilter rules: %u added, %u deleted\n",
+		       j->ifc->name, dry_run ? "would change " : "", add, del);
+	*changes += add + del;
+	return 0;
+}
+
 static int apply_job(struct job *j, bool dry_run, struct tally *t)
 {
 	int err, n;
 
 	if (j->attached) {
 		err = cs_life_update(&j->life, &j->cur, dry_run, &n);
+		if (!err)
+			err = sync_filter(j, dry_run, &n);
 		if (!err && n)
 			t->changed++;
 		else if (!err)
@@ -141,6 +190,9 @@ static int apply_job(struct job *j, bool dry_run, struct tally *t)
 	if (!err) {
 		say_attach(&j->life, dry_run);
 		t->attached++;
+		n = 0;
+		if (dry_run)
+			err = sync_filter(j, dry_run, &n);
 	}
 	return err;
 }

@@ -684,3 +684,57 @@ int cs_filter_read(const int fds[CS_FLT_MAPS], struct cs_filter_entry **out,
 	*out = e;
 	return 0;
 }
+
+int cs_filter_sync(const int fds[CS_FLT_MAPS], const struct cs_filter_rule *want,
+		   __u32 n, bool dry_run, __u32 *added, __u32 *deleted)
+{
+	struct cs_filter_rule *add = NULL;
+	struct cs_filter_entry *e = NULL;
+	__u32 ne = 0, i, j, nadd = 0, *numbers = NULL;
+	int err;
+
+	*added = *deleted = 0;
+	err = cs_filter_read(fds, &e, &ne);
+	if (!err && n) {
+		add = calloc(n, sizeof(*add));
+		numbers = calloc(n, sizeof(*numbers));
+		if (!add || !numbers)
+			err = -ENOMEM;
+	}
+	for (i = 0; !err && i < ne; i++) {
+		for (j = 0; j < n && memcmp(&e[i].rule, &want[j], sizeof(*want)); j++)
+			;
+		if (j < n)
+			continue;
+		(*deleted)++;
+		if (!dry_run)
+			err = cs_filter_del(fds, e[i].number);
+	}
+	for (j = 0; !err && j < n; j++) {
+		for (i = 0; i < ne && memcmp(&e[i].rule, &want[j], sizeof(*want)); i++)
+			;
+		if (i == ne)
+			add[nadd++] = want[j];
+	}
+	*added = nadd;
+	if (!err && nadd && !dry_run)
+		err = cs_filter_add_many(fds, add, nadd, numbers);
+	free(numbers);
+	free(add);
+	free(e);
+	return err;
+}
+
+int cs_filter_maps_skel(struct bpf_object *obj, int fds[CS_FLT_MAPS])
+{
+	struct bpf_map *m;
+	int i;
+
+	for (i = 0; i < CS_FLT_MAPS; i++) {
+		m = bpf_object__find_map_by_name(obj, cs_flt_map_names[i]);
+		fds[i] = m ? bpf_map__fd(m) : -1;
+		if (fds[i] < 0)
+			return -ENOENT;
+	}
+	return 0;
+}

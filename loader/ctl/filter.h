@@ -59,6 +59,16 @@ int cs_filter_add_many(const int fds[CS_FLT_MAPS],
 /* Delete rule @number: -ENOENT (printed) when there is none. */
 int cs_filter_del(const int fds[CS_FLT_MAPS], __u32 number);
 
+/*
+ * Make the rules exactly @want (@n of them): delete the others, add the
+ * missing ones; with @dry_run only count. Errors are printed.
+ */
+int cs_filter_sync(const int fds[CS_FLT_MAPS], const struct cs_filter_rule *want,
+		   __u32 n, bool dry_run, __u32 *added, __u32 *deleted);
+struct bpf_object;
+/* The filter's maps of a loaded object (not to be closed). */
+int cs_filter_maps_skel(struct bpf_object *obj, int fds[CS_FLT_MAPS]);
+
 /* Every used rule, in number order, with its drops summed over CPUs. */
 struct cs_filter_entry {
 	__u32 number;

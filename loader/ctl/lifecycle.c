@@ -369,6 +369,17 @@ int cs_life_attach(struct cs_life *a)
 	cs_custom_close(&custom);
 	if (err)
 		return err;
+	/* Given rules go in before any frame can reach the filter. */
+	if (cs_spec_given(a->spec, CS_OPT_FILTER)) {
+		int fds[CS_FLT_MAPS];
+		__u32 added, deleted;
+
+		err = cs_filter_maps_skel(skel->obj, fds) ?:
+		      cs_filter_sync(fds, a->spec->filter, a->spec->nfilter,
+				     false, &added, &deleted);
+		if (err)
+			goto err_destroy;
+	}
 	err = cs_pin_dir_create(a->st, &a->key);
 	if (err)
 		goto err_destroy;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cpus.h"
+#include "filter.h"
 #include "kfeatures.h"
 #include "iface.h"
 #include "log.h"
@@ -51,6 +52,9 @@ const struct cs_option cs_spec_opts[] = {
 	  .type = CS_OT_PATH, .flags = CS_OF_CONFIG },
 	{ "redirect-src-mac", required_argument, CS_OPT_REDIRECT_SRC_MAC, "MAC",
 	  "with --redirect-dev: write this source MAC first",
+	  .type = CS_OT_PATH, .flags = CS_OF_CONFIG },
+	{ "filter", required_argument, CS_OPT_FILTER, "RULE",
+	  "stage 2 filter holds these rules, e.g. \"src 10.0.0.0/8 dport 80\" (repeat, or a comma-separated list; none: no rule)",
 	  .type = CS_OT_PATH, .flags = CS_OF_CONFIG },
 	{ "meta", no_argument, CS_OPT_META, NULL,
 	  "stage 1 writes what it found in front of each frame (cs_meta.h; always with --stage2 filter or custom)",
@@ -173,6 +177,53 @@ static int set_ports(struct cs_spec *s, const char *val, const char *what,
 	return 0;
 }
 
+/* Rules, comma-separated, each in cpusteer filter's words; "none": none. */
+static int set_filter(struct cs_spec *s, const char *val, const char *what,
+		      bool replace)
+{
+	char *buf, *rule, *w, *save, *save2, *words[16];
+	struct cs_filter_rule *r;
+	int n, err = 0;
+	__u32 i;
+
+	if (replace)
+		s->nfilter = 0;
+	if (!strcmp(val, "none"))
+		return 0;
+	buf = strdup(val);
+	if (!buf)
+		return -ENOMEM;
+	for (rule = strtok_r(buf, ",", &save); rule && !err;
+	     rule = strtok_r(NULL, ",", &save)) {
+		for (n = 0, w = strtok_r(rule, " \t", &save2); w && n < 16;
+		     w = strtok_r(NULL, " \t", &save2))
+			words[n++] = w;
+		if (s->nfilter == CS_SPEC_FILTER_MAX) {
+			cs_err("%s: more than %d rules: add the others with 'cpusteer filter add'",
+			       what, CS_SPEC_FILTER_MAX);
+			err = -E2BIG;
+			break;
+		}
+		r = &s->filter[s->nfilter];
+		if (w || cs_filter_parse(n, words, r)) {
+			if (w)
+				cs_err("%s: a rule has at most 10 words; separate rules with commas",
+				       what);
+			err = -EINVAL;
+			break;
+		}
+		for (i = 0; i < s->nfilter; i++)
+			if (!memcmp(&s->filter[i], r, sizeof(*r))) {
+				cs_err("%s: the same rule twice", what);
+				err = -EINVAL;
+			}
+		if (!err)
+			s->nfilter++;
+	}
+	free(buf);
+	return err;
+}
+
 static int set_cpus(struct cs_spec *s, const char *val, const char *what,
 		    bool replace)
 {
@@ -246,6 +297,10 @@ int cs_spec_set(struct cs_spec *s, const struct cs_option *o,
 			       o->key == CS_OPT_STAGE2_PROG ? "program name" :
 							      "path");
 			return -EINVAL;
+		}
+		if (o->key == CS_OPT_FILTER) {
+			err = set_filter(s, val, what, replace);
+			break;
 		}
 		if (o->key == CS_OPT_REDIRECT_DEV) {
 			if (cs_ifname_check(what, val))
@@ -417,6 +472,18 @@ int cs_spec_check(struct cs_spec *s, const char *ifname)
 			errors++;
 		}
 		cs_err_release();
+	}
+	if (cs_spec_given(s, CS_OPT_FILTER)) {
+		if (cs_spec_given(s, CS_OPT_STAGE2) &&
+		    s->cfg.stage2 != CS_STAGE2_FILTER) {
+			cs_spec_report(s, CS_OPT_STAGE2,
+				       "%s: %s %s and %s: rules are for stage 2 filter; give one of them",
+				       ifname, opt_name(s, CS_OPT_STAGE2, n1, sizeof(n1)),
+				       cs_stage2_names[s->cfg.stage2],
+				       opt_name(s, CS_OPT_FILTER, n2, sizeof(n2)));
+			errors++;
+		}
+		s->cfg.stage2 = CS_STAGE2_FILTER;
 	}
 	if (s->cfg.stage2_obj[0]) {
 		if (cs_spec_given(s, CS_OPT_STAGE2) &&

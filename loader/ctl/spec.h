@@ -34,7 +34,11 @@ enum {
 	CS_OPT_REDIRECT_DEV,
 	CS_OPT_REDIRECT_DST_MAC,
 	CS_OPT_REDIRECT_SRC_MAC,
+	CS_OPT_FILTER,
 };
+
+/* Drop rules a spec can give stage 2 "filter" (more: cpusteer filter). */
+#define CS_SPEC_FILTER_MAX	256
 
 /* cpumap bulks 8 frames per enqueue (CPU_MAP_BULK_SIZE): a smaller ring
  * could not take one bulk.
@@ -61,6 +65,9 @@ struct cs_spec {
 	const char *file[CS_SPEC_MAX_OPTS];
 	unsigned int line[CS_SPEC_MAX_OPTS];
 	__u32 given;			/* bit i: cs_spec_opts[i] was set */
+	/* --filter / filter =: the rules stage 2 "filter" is to hold */
+	struct cs_filter_rule filter[CS_SPEC_FILTER_MAX];
+	__u32 nfilter;
 	bool from_config;		/* name options as config keys */
 };
 
