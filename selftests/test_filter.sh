@@ -42,6 +42,8 @@ ONLINE=$(cat /sys/devices/system/cpu/online)
 # A rule's dropped count, by number.
 hits() { cs filter list "$VETH_B" --json | jq ".rules[] | select(.rule == $1) | .dropped"; }
 reason() { cs stats "$VETH_B" --json --count 1 --interval 0.1 | jq ".reasons.$1.total"; }
+# Stage 2's drops by its rules, summed over the targets' own counts.
+per_target() { cs stats "$VETH_B" --json --count 1 --interval 0.1 | jq '[.targets[].stage2_outcomes.stage2_filtered.total] | add'; }
 
 attach_filter()
 {
@@ -189,20 +191,23 @@ live_prefix6()
 # ports drops half the inner flows; a rule on the outer source, none.
 live_inner()
 {
-	local r1 r2 b1 b2 rc=0 n1 n2 f1 fb fa
+	local r1 r2 b1 b2 rc=0 n1 n2 f1 fb fa tb ta
 
 	r1=$(cs filter add "$VETH_B" src 10.200.0.1/32 dport 30000-30031 --json | jq .rule) &&
 	r2=$(cs filter add "$VETH_B" src 192.0.2.1/32 --json | jq .rule) || return 1
-	b1=$(hits "$r1") && b2=$(hits "$r2") && fb=$(reason stage2_filtered) || return 1
+	b1=$(hits "$r1") && b2=$(hits "$r2") && fb=$(reason stage2_filtered) &&
+		tb=$(per_target) || return 1
 	nsenter --net="/run/netns/$NS_A" "$CPUSTEER" gen "$VETH_A" --encap vxlan \
 		--src 10.200.0.1 --dst 10.200.0.2 --flows 64 --count 3200 \
 		--dst-mac "$MAC_B" --rate $RATE --json > "$TMP/vx.gen" || rc=$?
 	sleep 0.5
-	n1=$(hits "$r1") && n2=$(hits "$r2") && fa=$(reason stage2_filtered) || return 1
+	n1=$(hits "$r1") && n2=$(hits "$r2") && fa=$(reason stage2_filtered) &&
+		ta=$(per_target) || return 1
 	n1=$((n1 - b1)) n2=$((n2 - b2)) f1=$((fa - fb))
-	echo "inner rule dropped $n1, outer rule $n2, stage2_filtered +$f1"
-	jq -e --argjson n1 $n1 --argjson n2 $n2 --argjson f $f1 '
-		$n2 == 0 and $n1 <= 1600 and $n1 >= 1600 - .refused and $f == $n1' \
+	echo "inner rule dropped $n1, outer rule $n2, stage2_filtered +$f1, over the targets +$((ta - tb))"
+	jq -e --argjson n1 $n1 --argjson n2 $n2 --argjson f $f1 --argjson t $((ta - tb)) '
+		$n2 == 0 and $n1 <= 1600 and $n1 >= 1600 - .refused and $f == $n1 and
+		$t == $n1' \
 		"$TMP/vx.gen" > /dev/null || { cat "$TMP/vx.gen"; return 1; }
 }
 

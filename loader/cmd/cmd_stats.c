@@ -94,7 +94,7 @@ static void report_json(const struct watched *w, double dt)
 	__u32 cpu, r;
 
 	for (cpu = 0; cpu < CS_MAX_CPUS; cpu++) {
-		struct json_object *t;
+		struct json_object *t, *s2;
 
 		if (!cpu_shown(w, cpu))
 			continue;
@@ -105,6 +105,12 @@ static void report_json(const struct watched *w, double dt)
 				p->redirected[cpu], dt));
 		json_object_object_add(t, "stage2",
 			counter(c->stage2[cpu], p->stage2[cpu], dt));
+		s2 = json_object_new_object();
+		for (r = 0; r < CS_S2_OUTCOMES; r++)
+			json_object_object_add(s2,
+				cs_reasons[cs_s2_outcomes[r]].name,
+				counter(c->s2[cpu][r], p->s2[cpu][r], dt));
+		json_object_object_add(t, "stage2_outcomes", s2);
 		json_object_object_add(t, "enqueue_drops",
 			counter(c->sum.enqueue_drops[cpu],
 				p->sum.enqueue_drops[cpu], dt));

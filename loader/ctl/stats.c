@@ -59,6 +59,11 @@ static int snapshot_targets(int table_fd, __u32 nbuckets,
 	return err;
 }
 
+const __u32 cs_s2_outcomes[CS_S2_OUTCOMES] = {
+	CS_REASON_STAGE2_PASS, CS_REASON_STAGE2_DROP, CS_REASON_STAGE2_FILTERED,
+	CS_REASON_STAGE2_REDIRECT, CS_REASON_STAGE2_NO_DEV,
+};
+
 int cs_snapshot_read(int stats_fd, int table_fd, __u32 nbuckets,
 		     struct cs_snapshot *s)
 {
@@ -91,10 +96,10 @@ int cs_snapshot_read(int stats_fd, int table_fd, __u32 nbuckets,
 			s->sum.enqueue_drops[i] += c->enqueue_drops[i];
 		for (i = 0; i < CS_ENCAP_MAX; i++)
 			s->sum.encap[i] += c->encap[i];
-		if (cpu < CS_MAX_CPUS)
-			s->stage2[cpu] = c->reason[CS_REASON_STAGE2_PASS] +
-					 c->reason[CS_REASON_STAGE2_DROP] +
-					 c->reason[CS_REASON_STAGE2_FILTERED];
+		for (i = 0; cpu < CS_MAX_CPUS && i < CS_S2_OUTCOMES; i++) {
+			s->s2[cpu][i] = c->reason[cs_s2_outcomes[i]];
+			s->stage2[cpu] += s->s2[cpu][i];
+		}
 	}
 	err = snapshot_targets(table_fd, nbuckets, s);
 out:

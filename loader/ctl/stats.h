@@ -4,12 +4,17 @@
 
 #include "cpusteer.h"
 
+/* Stage 2's outcomes, the reasons it counts on the target CPU. */
+#define CS_S2_OUTCOMES	5
+extern const __u32 cs_s2_outcomes[CS_S2_OUTCOMES];
+
 /* The per-CPU counters of one attachment, summed, at one instant. */
 struct cs_snapshot {
 	double time;			/* CLOCK_MONOTONIC seconds */
 	struct cs_stats sum;		/* over all CPUs; reason[HASHED] set */
 	__u64 redirected[CS_MAX_CPUS];	/* hashed frames, by target CPU */
 	__u64 stage2[CS_MAX_CPUS];	/* frames stage 2 ran for, by CPU */
+	__u64 s2[CS_MAX_CPUS][CS_S2_OUTCOMES];	/* and each outcome */
 };
 
 /*
