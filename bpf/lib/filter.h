@@ -88,13 +88,18 @@ static __always_inline int s2_flow(struct xdp_md *ctx,
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	__u32 l3 = loc->l3, l4 = loc->l4, t;
+	/* Verifier workaround (Linux 6.1): the bounds checked in the very
+	 * registers the packet pointers are made from (bounds.h).
+	 */
+	long l3 = CS_IN_BOUNDS(loc->l3, CS_S2_MAX_OFF + 1);
+	long l4 = CS_IN_BOUNDS(loc->l4, CS_S2_MAX_OFF + 1);
 	struct cs_ports *p;
 	struct ipv6hdr *ip6;
 	struct iphdr *ip;
+	__u32 t;
 	int i;
 
-	if (l3 > CS_S2_MAX_OFF || l4 > CS_S2_MAX_OFF)
+	if (l3 < 0 || l4 < 0)
 		return -1;
 	if (loc->ipver == 4) {
 		ip = data + l3;
