@@ -63,7 +63,9 @@ static __always_inline int cs_fallback(struct cs_stats *st, __u32 reason)
 		st = cs_stats_get();
 	if (st && r >= 0)
 		st->reason[r]++;
-	if (cpu != CS_FALLBACK_PASS)
+	if (cpu == CS_FALLBACK_DROP)
+		act = XDP_DROP;
+	else if (cpu != CS_FALLBACK_PASS)
 		act = bpf_redirect_map(&cs_cpu_map, cpu, XDP_PASS);
 	if (cs_params.record & CS_RECORD_ON)
 		cs_record_set(reason, CS_NO_BUCKET,
@@ -127,11 +129,14 @@ static __always_inline void cs_meta_put(struct xdp_md *ctx,
 	m->bucket = bucket;
 	m->encap = fd->seen;
 	m->version = CS_META_VERSION;
+	m->pad = 0;
 	if (fd->flow) {
 		m->l3_off = fd->flow->l3_off;
 		m->l4_off = fd->flow->l4_off;
 		m->ipver = fd->flow->ipver;
 		m->l4_proto = fd->flow->proto;
+		m->icmp_l3_off = fd->swapped ? fd->flow->icmp_l3_off : 0;
+		m->icmp_ipver = fd->swapped ? fd->flow->icmp_ipver : 0;
 		m->flags = CS_META_F_LOC |
 			   (fd->flow->l4_off ? CS_META_F_L4 : 0) |
 			   (fd->swapped ? CS_META_F_SWAPPED : 0);
@@ -140,6 +145,8 @@ static __always_inline void cs_meta_put(struct xdp_md *ctx,
 		m->l4_off = 0;
 		m->ipver = 0;
 		m->l4_proto = 0;
+		m->icmp_l3_off = 0;
+		m->icmp_ipver = 0;
 		m->flags = 0;
 	}
 	return;
@@ -395,15 +402,15 @@ int cs_stage2_drop(struct xdp_md *ctx)
 
 /*
  * Drop what a rule matches, on the flow stage 1 found (the inner one of a
- * tunnel), located by the metadata; pass the rest. Without metadata the
- * frame is parsed here (and counted); a frame that would need the
- * encapsulation walk is then passed unfiltered.
+ * tunnel; for an ICMP error, the flow it quotes and its own header),
+ * located by the metadata; pass the rest. Without usable metadata the
+ * frame is parsed here as stage 1 parses it (counted).
  */
 static __always_inline int cs_filter_frame(struct xdp_md *ctx)
 {
 	struct cs_stats *st = cs_stats_get();	/* the one fetch */
-	struct cs_s2_flow f = {};
-	struct cs_s2_loc loc;
+	struct cs_s2_flow f = {}, g = {};
+	struct cs_s2_loc loc, icmp;
 	__u32 rule = 0, slot;
 	__u64 *hits;
 
@@ -415,6 +422,12 @@ static __always_inline int cs_filter_frame(struct xdp_md *ctx)
 	}
 	if (!s2_flow(ctx, &loc, &f))
 		rule = cs_filter_run(&f);
+	/* An ICMP error: its own header too (its sender, proto icmp). */
+	if (!rule && loc.swapped) {
+		s2_loc_icmp(&loc, &icmp);
+		if (!s2_flow(ctx, &icmp, &g))
+			rule = cs_filter_run(&g);
+	}
 	if (rule) {
 		slot = rule - 1;
 		hits = bpf_map_lookup_elem(&cs_flt_hits, &slot);

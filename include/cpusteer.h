@@ -122,6 +122,9 @@ enum cs_hash_mode {
 
 /* Where a frame goes when it has no flow to hash. */
 #define CS_FALLBACK_PASS	0xffffffffU	/* XDP_PASS on the RX CPU */
+#define CS_FALLBACK_DROP	0xfffffffeU	/* XDP_DROP (counted) */
+/* Any other value names the CPU that takes them. */
+#define CS_FALLBACK_IS_CPU(v)	((v) < CS_MAX_CPUS)
 
 /*
  * Every outcome of a frame, and the metrics vocabulary: one X-macro so the
@@ -188,7 +191,7 @@ struct cs_params {
 	__u32 hash_mode;	/* enum cs_hash_mode */
 	__u32 bucket_mask;	/* buckets - 1 */
 	__u32 bucket_shift;	/* 64 - log2(buckets); 63 for one bucket */
-	__u32 fallback_cpu;	/* CS_FALLBACK_PASS or a CPU with an entry */
+	__u32 fallback_cpu;	/* CS_FALLBACK_PASS, _DROP or a CPU with an entry */
 	__u32 record;		/* CS_RECORD_*: classify and the tests */
 	__u32 tunnel;		/* CS_TUN_* */
 	__be16 vxlan_ports[CS_VXLAN_PORTS_MAX];	/* extra, 0 = unused */

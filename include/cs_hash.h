@@ -38,7 +38,11 @@ struct cs_flow {
 	/* Where the flow's headers are (struct cs_meta), not hashed. */
 	__u16 l3_off;		/* frame start to the IPv4/IPv6 header */
 	__u16 l4_off;		/* frame start to its L4 header; 0: none */
+	__u16 icmp_l3_off;	/* an ICMP error: its own IP header */
 	__u8 ipver;		/* 4 or 6 */
+	__u8 icmp_ipver;	/* an ICMP error: its own IP version */
+	__u8 l4_ok;		/* the L4 header follows the IP header (not
+				 * a fragment, or the first one) */
 };
 
 /*

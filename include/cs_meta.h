@@ -34,10 +34,15 @@
 
 /* struct cs_meta.flags */
 #define CS_META_F_LOC		0x1	/* l3_off, ipver, l4_proto are set */
-#define CS_META_F_L4		0x2	/* l4_off is set (not a later fragment) */
+#define CS_META_F_L4		0x2	/* l4_off is set: not a fragment, or
+					 * the first one (it carries the
+					 * ports)
+					 */
 #define CS_META_F_SWAPPED	0x4	/* the flow came from an ICMP error's
 					 * quote: its source is the quoted
-					 * header's destination
+					 * header's destination; icmp_l3_off
+					 * and icmp_ipver give the error's
+					 * own IP header
 					 */
 
 struct cs_meta {
@@ -48,8 +53,13 @@ struct cs_meta {
 			 * addresses are the flow: the innermost one reached
 			 */
 	__u16 l4_off;	/* frame start to that header's L4 header */
+	__u16 icmp_l3_off; /* with CS_META_F_SWAPPED: the ICMP error's own
+			    * IP header (else 0)
+			    */
 	__u8 ipver;	/* 4 or 6 */
 	__u8 l4_proto;	/* IPPROTO_* after any IPv6 extension headers */
+	__u8 icmp_ipver; /* with CS_META_F_SWAPPED: 4 or 6 */
+	__u8 pad;
 	__u16 flags;	/* CS_META_F_* */
 	__u16 version;	/* CS_META_VERSION */
 };

@@ -45,4 +45,11 @@ int fits(struct xdp_md *ctx)
 	return XDP_PASS;
 }
 
+/* Fits too, under the name of cpusteer's own filter: still the user's. */
+SEC("xdp/cpumap")
+int cs_stage2_flt(struct xdp_md *ctx)
+{
+	return XDP_PASS;
+}
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -136,8 +136,20 @@ apply_idempotent()
 	cs detach "$VETH_B" > /dev/null
 }
 
+# A user's program named like cpusteer's own filter is the user's.
+impostor()
+{
+	cs attach "$VETH_B" --cpus "$ONLINE" --stage2-obj "$BAD" \
+		--stage2-prog cs_stage2_flt > /dev/null || return 1
+	cs status "$VETH_B" --json | jq -e '.[0] | .stage2 == "custom" and
+		.stage2_prog == "cs_stage2_flt"' > /dev/null || { cs detach "$VETH_B"; return 1; }
+	cs filter list "$VETH_B" > /dev/null 2>&1
+	[[ $? == 1 ]] || { cs detach "$VETH_B"; return 1; }
+	cs detach "$VETH_B" > /dev/null
+}
+
 ktap_header
-ktap_plan 6
+ktap_plan 7
 ktap_check "${#REFUSALS[@]} objects or options that do not fit: refused, said why, nothing attached" refused
 ktap_check "ipv4 udp: the example runs on the predicted CPU and reads stage 1's hash, bucket, offsets 14/34" \
 	run_one v4 14 34 4 17 0 --src "$IP_A" --dst "$IP_B"
@@ -146,5 +158,6 @@ ktap_check "ipv6 tcp: the same, offsets 14/54" \
 ktap_check "vxlan: the inner flow's hash and offsets 64/84, encapsulation bit vxlan" \
 	run_one vx 64 84 4 17 16 --encap vxlan --src 10.200.0.1 --dst 10.200.0.2
 ktap_check "apply: the same object twice changes nothing; another program is swapped in place" apply_idempotent
+ktap_check "a custom program named cs_stage2_flt is shown as custom, not as the filter" impostor
 ktap_check "nothing of cpusteer left on $VETH_B" detached
 ktap_finish

@@ -280,6 +280,12 @@ rules_given()
 	cs filter add "$VETH_B" dport 9999 > /dev/null || return 1
 	apply "stage2 = filter\n" > /dev/null || return 1
 	rules_are '["src 10.9.0.0/16", "proto tcp dport 22", "dport 9999"]' || return 1
+	# filter lines add up; leaving the filter says what goes.
+	apply "filter = dport 1, dport 2\nfilter = dport 3\n" > "$TMP/out" || return 1
+	grep -q "filter rules: 3 added, 3 deleted" "$TMP/out" || { cat "$TMP/out"; return 1; }
+	rules_are '["dport 1", "dport 2", "dport 3"]' || return 1
+	apply "stage2 = drop\n" > "$TMP/out" || return 1
+	grep -q "stage2 filter -> drop (its 3 filter rules go with it)" "$TMP/out" || { cat "$TMP/out"; return 1; }
 	cs detach "$VETH_B" > /dev/null
 }
 
@@ -292,12 +298,22 @@ rules_refused()
 	[[ $? == 1 ]] && grep -q "b.conf:3:.*bits past the prefix length" "$TMP/out" || { cat "$TMP/out"; return 1; }
 	printf '[%s]\ncpus = %s\nfilter = dport 80, dport 80\n' "$VETH_B" "$ONLINE" > "$TMP/b.conf"
 	cs check-config "$TMP/b.conf" > "$TMP/out" 2>&1
-	[[ $? == 1 ]] && grep -q "the same rule twice" "$TMP/out" || { cat "$TMP/out"; return 1; }
+	[[ $? == 1 ]] && grep -q "\"dport 80\" is given twice" "$TMP/out" || { cat "$TMP/out"; return 1; }
 	printf '[%s]\ncpus = %s\nstage2 = drop\nfilter = dport 80\n' "$VETH_B" "$ONLINE" > "$TMP/b.conf"
 	cs check-config "$TMP/b.conf" > "$TMP/out" 2>&1
 	[[ $? == 1 ]] && grep -q "rules are for stage 2 filter" "$TMP/out" || { cat "$TMP/out"; return 1; }
-	cs attach "$VETH_B" --cpus "$ONLINE" --filter "color red" > /dev/null 2>&1
-	[[ $? == 2 ]] && ! has_pins "$NS_B" "$VETH_B"
+	# Nine rules with no prefix cover every address: one too many.
+	printf '[%s]\ncpus = %s\nfilter = dport 11, dport 12, dport 13, dport 14, dport 15, dport 16, dport 17, dport 18, dport 19\n' \
+		"$VETH_B" "$ONLINE" > "$TMP/b.conf"
+	cs check-config "$TMP/b.conf" > "$TMP/out" 2>&1
+	[[ $? == 1 ]] && grep -q "b.conf:3:.*more than 8 of these rules cover one address" "$TMP/out" || { cat "$TMP/out"; return 1; }
+	cs apply --config "$TMP/b.conf" > "$TMP/out" 2>&1
+	[[ $? == 2 ]] && ! has_pins "$NS_B" "$VETH_B" || { cat "$TMP/out"; return 1; }
+	local bad
+	for bad in "color red" "," "dport 3 , , dport 4" "src 10.0.0.0/8 src 10.0.0.0/8"; do
+		cs attach "$VETH_B" --cpus "$ONLINE" --filter "$bad" > /dev/null 2>&1
+		[[ $? == 2 ]] && ! has_pins "$NS_B" "$VETH_B" || { echo "--filter '$bad' taken"; return 1; }
+	done
 }
 
 ktap_header

@@ -428,6 +428,26 @@ static bool check_fallback_cpu(void)
 	return ok;
 }
 
+/* --fallback drop: the same frame dropped, under its reason. */
+static bool check_fallback_drop(void)
+{
+	struct cpusteer_bpf *skel;
+	struct cs_frame_spec s;
+	struct result r;
+	__u8 buf[128];
+	bool ok;
+
+	if (load(CS_HASH_L4_SYM, CS_FALLBACK_DROP, &skel))
+		return false;
+	cs_frame_spec_init(&s);
+	arp(&s);
+	ok = !run(skel, buf, cs_frame_build(&s, buf, sizeof(buf)), &r) &&
+	     r.verdict == XDP_DROP && r.reason == CS_REASON_NOT_IP &&
+	     r.bucket == CS_NO_BUCKET;
+	cpusteer_bpf__destroy(skel);
+	return ok;
+}
+
 /* A bucket naming a CPU with no cpumap entry, or no CPU at all, passes. */
 static bool check_no_target(struct cpusteer_bpf *skel)
 {
@@ -1141,8 +1161,8 @@ static bool meta_right(const char *name, const struct cs_frame_spec *s,
 		       const struct cs_frame_layout *lay,
 		       const struct result *r)
 {
-	bool later_frag = s->frag_offset || (s->family == 4 && s->more_frags) ||
-			  (s->frag_header && s->more_frags);
+	/* A first fragment carries the L4 header; later ones do not. */
+	bool later_frag = s->frag_offset != 0;
 	const struct cs_meta *m = &r->meta;
 
 	if (r->has_meta && m->version == CS_META_VERSION &&
@@ -1228,12 +1248,12 @@ static int run_s2(int prog, const struct cs_meta *meta, const void *frame,
 }
 
 /*
- * Stage 2 filter with no metadata in front (a driver left no room for it):
- * it parses the frame itself, counts stage2_no_meta, and filters a plain
- * frame as it would with the metadata; a tunnelled one, which would need
- * the walk, passes unfiltered. With stage 1's metadata the same tunnelled
- * frame is filtered on its inner flow. (The test-run twin of the cpumap
- * program: the same code.)
+ * Stage 2 filter with no metadata in front (a driver left no room for it,
+ * generic XDP, the NIC's hash): it parses the frame itself as stage 1
+ * does, tunnels entered, counts stage2_no_meta, and filters as it would
+ * with the metadata; with stage 1's metadata the same tunnelled frame is
+ * filtered on its inner flow, and not counted. (The test-run twin of the
+ * cpumap program: the same code.)
  */
 static bool check_filter_no_meta(void)
 {
@@ -1276,10 +1296,10 @@ static bool check_filter_no_meta(void)
 	nm0 = sum_reason(stats, CS_REASON_STAGE2_NO_META);
 	ok = ok && run_s2(prog, NULL, plain, lp) == XDP_DROP &&
 	     run_s2(prog, NULL, other, lo) == XDP_PASS &&
-	     run_s2(prog, NULL, vx, lv) == XDP_PASS;
+	     run_s2(prog, NULL, vx, lv) == XDP_DROP;
 	nm1 = sum_reason(stats, CS_REASON_STAGE2_NO_META);
 	ok = ok && nm1 - nm0 == 3 &&
-	     sum_reason(stats, CS_REASON_STAGE2_FILTERED) == 1;
+	     sum_reason(stats, CS_REASON_STAGE2_FILTERED) == 2;
 	/* The tunnelled frame with the metadata stage 1 writes for it. */
 	load_meta = 1;
 	if (ok && load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &s1))
@@ -1287,11 +1307,93 @@ static bool check_filter_no_meta(void)
 	load_meta = 0;
 	ok = ok && !run(s1, vx, lv, &r) && r.has_meta &&
 	     run_s2(prog, &r.meta, vx, lv) == XDP_DROP &&
-	     sum_reason(stats, CS_REASON_STAGE2_FILTERED) == 2;
+	     sum_reason(stats, CS_REASON_STAGE2_FILTERED) == 3 &&
+	     sum_reason(stats, CS_REASON_STAGE2_NO_META) == nm1;
 	if (!ok)
 		ktap_print_msg("no-metadata filter: stage2_no_meta +%llu, filtered %llu",
 			       (unsigned long long)(nm1 - nm0),
 			       (unsigned long long)sum_reason(stats, CS_REASON_STAGE2_FILTERED));
+	cpusteer_bpf__destroy(s1);
+	cpusteer_bpf__destroy(skel);
+	return ok;
+}
+
+/*
+ * An ICMP error in stage 2 filter: stage 1's metadata marks it swapped and
+ * gives the error's own IP header; a rule on the error's sender (proto
+ * icmp) drops it, as does one on the flow it quotes, and one on neither
+ * does not. With and without the metadata.
+ */
+static bool check_filter_icmp(int family)
+{
+	const char *sender = family == 6 ? "2001:db8::f/128" : "10.9.9.9/32";
+	const char *quoted = family == 6 ? "2001:db8::b/128" : "10.0.0.2/32";
+	const char *proto = family == 6 ? "icmpv6" : "icmp";
+	char *by_sender[] = { "src", (char *)sender, "proto", (char *)proto };
+	char *by_quote[] = { "src", (char *)quoted };
+	struct cpusteer_bpf *skel, *s1 = NULL;
+	struct cs_filter_rule rule;
+	struct cs_frame_spec q, err;
+	struct cs_steer_cfg cfg;
+	__u8 qbuf[256], buf[512];
+	int fds[CS_FLT_MAPS], i, prog;
+	struct result r;
+	__u32 len, num;
+	bool ok;
+
+	cs_steer_cfg_init(&cfg);
+	cs_key_random(cfg.params.key);
+	cfg.cpus = targets;
+	cfg.stage2 = CS_STAGE2_NONE;
+	cfg.bench_stage2 = true;
+	if (cs_steer_load(&cfg, &skel))
+		return false;
+	for (i = 0; i < CS_FLT_MAPS; i++)
+		fds[i] = bpf_map__fd(bpf_object__find_map_by_name(
+			skel->obj, cs_flt_map_names[i]));
+	prog = bpf_program__fd(skel->progs.cs_s2b_flt);
+	/* The error, 10.9.9.9 to 10.0.0.1, quotes 10.0.0.1 -> 10.0.0.2. */
+	cs_frame_spec_init(&q);
+	cs_frame_set_addrs(&q, family == 6 ? "2001:db8::a" : "10.0.0.1",
+			   family == 6 ? "2001:db8::b" : "10.0.0.2");
+	cs_frame_build(&q, qbuf, sizeof(qbuf));
+	cs_frame_spec_init(&err);
+	cs_frame_set_addrs(&err, family == 6 ? "2001:db8::f" : "10.9.9.9",
+			   family == 6 ? "2001:db8::a" : "10.0.0.1");
+	err.proto = family == 6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	err.icmp_type = family == 6 ? 1 : 3;
+	err.payload = qbuf + ETH_HLEN;
+	err.payload_len = (family == 6 ? 40 : 20) + 8;
+	len = cs_frame_build(&err, buf, sizeof(buf));
+	load_meta = 1;
+	ok = !load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &s1);
+	load_meta = 0;
+	ok = ok && !run(s1, buf, len, &r) && r.has_meta &&
+	     (r.meta.flags & CS_META_F_SWAPPED) &&
+	     r.meta.icmp_l3_off == ETH_HLEN && r.meta.icmp_ipver == family &&
+	     r.meta.l3_off == ETH_HLEN + (family == 6 ? 40 : 20) + 8;
+	if (!ok)
+		ktap_print_msg("icmp%s error: meta flags %#x icmp_l3 %u ipv%u l3 %u",
+			       family == 6 ? "v6" : "", r.meta.flags,
+			       r.meta.icmp_l3_off, r.meta.icmp_ipver,
+			       r.meta.l3_off);
+	/* No rule about it: passes, with the metadata and without. */
+	ok = ok && !cs_filter_parse(2, (char *[]){ "src", family == 6 ?
+				    "2001:db8:1::/48" : "192.0.2.0/24" }, &rule) &&
+	     !cs_filter_add(fds, &rule, &num) &&
+	     run_s2(prog, &r.meta, buf, len) == XDP_PASS &&
+	     run_s2(prog, NULL, buf, len) == XDP_PASS;
+	/* Its sender, proto icmp: dropped. */
+	ok = ok && !cs_filter_parse(4, by_sender, &rule) &&
+	     !cs_filter_add(fds, &rule, &num) &&
+	     run_s2(prog, &r.meta, buf, len) == XDP_DROP &&
+	     run_s2(prog, NULL, buf, len) == XDP_DROP &&
+	     !cs_filter_del(fds, num);
+	/* The flow it quotes, turned around (source 10.0.0.2): dropped. */
+	ok = ok && !cs_filter_parse(2, by_quote, &rule) &&
+	     !cs_filter_add(fds, &rule, &num) &&
+	     run_s2(prog, &r.meta, buf, len) == XDP_DROP &&
+	     run_s2(prog, NULL, buf, len) == XDP_DROP;
 	cpusteer_bpf__destroy(s1);
 	cpusteer_bpf__destroy(skel);
 	return ok;
@@ -1366,7 +1468,7 @@ int main(void)
 		targets.n = CS_DEFAULT_BUCKETS;
 
 	ktap_print_header();
-	ktap_set_plan(NCASES + NECASES + 27);
+	ktap_set_plan(NCASES + NECASES + 30);
 	/* Everything it needs is here (above): failing to load is a bug. */
 	if (load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &skel))
 		ktap_exit_fail("the stage-1 program does not load on this kernel, which has all it needs (see the libbpf log above)");
@@ -1392,6 +1494,7 @@ int main(void)
 			 "udp/ipv4 behind two tags cut at every length");
 	ktap_test_result(check_l3_ignores_ports(), "l3: ports do not move a flow");
 	ktap_test_result(check_fallback_cpu(), "--fallback cpu:N redirects unparsable frames there");
+	ktap_test_result(check_fallback_drop(), "--fallback drop drops unparsable frames, counted by reason");
 	ktap_test_result(check_no_target(skel), "a bucket without a valid target passes, counted");
 	ktap_test_result(check_spread(skel), "flows spread over every target");
 	check_ecases(skel);
@@ -1422,8 +1525,12 @@ int main(void)
 	cpusteer_bpf__destroy(meta_skel);
 	ktap_test_result(check_meta(skel),
 			 "struct cs_meta names the hash, bucket and (inner) header offsets of every hashed row");
+	ktap_test_result(check_filter_icmp(4),
+			 "stage 2 filter: an icmp error is matched on its sender and on the flow it quotes");
+	ktap_test_result(check_filter_icmp(6),
+			 "stage 2 filter: an icmpv6 error is matched on its sender and on the flow it quotes");
 	ktap_test_result(check_filter_no_meta(),
-			 "stage 2 filter without metadata parses plain frames itself, counted; with it, a tunnel's inner flow");
+			 "stage 2 filter without metadata parses frames itself, tunnels too, counted");
 	ktap_test_result(check_mutations(skel),
 			 "100000 mutated frames all end as pass or redirect under a named reason");
 	cpusteer_bpf__destroy(skel);

@@ -78,6 +78,9 @@ REFUSALS=(
 	"2|needs --redirect-dev IFACE|--stage2 redirect"
 	"2|either sends frames out or runs drop|--stage2 drop --redirect-dev $OUT"
 )
+# The device's XDP features say whether it can send XDP frames (Linux 6.3).
+version_ge "$(uname -r)" 6.3 &&
+	REFUSALS+=("1|cannot send XDP frames|--redirect-dev lo")
 refused()
 {
 	local r want msg args rc

@@ -34,9 +34,11 @@ struct cs_s2_flow {
 struct cs_s2_loc {
 	__u32 l3;
 	__u32 l4;		/* 0: none */
+	__u32 icmp_l3;		/* swapped: the ICMP error's own header */
 	__u8 ipver;
 	__u8 proto;
 	__u8 swapped;
+	__u8 icmp_ipver;
 };
 
 static __always_inline int s2_loc_meta(struct xdp_md *ctx,
@@ -53,13 +55,15 @@ static __always_inline int s2_loc_meta(struct xdp_md *ctx,
 	loc->ipver = m->ipver;
 	loc->proto = m->l4_proto;
 	loc->swapped = !!(m->flags & CS_META_F_SWAPPED);
+	loc->icmp_l3 = m->icmp_l3_off;
+	loc->icmp_ipver = m->icmp_ipver;
 	return 0;
 }
 
 /*
- * No metadata (a driver without headroom for it, or an attachment that
- * writes none): the inline parser finds the outermost flow of frames that
- * need no encapsulation walk; the others are not located (-1).
+ * No usable metadata (a driver without headroom for it, generic XDP, the
+ * NIC's hash): the frame parsed here as stage 1 parses it, tunnels
+ * entered; -1 for a frame stage 1 could not hash either.
  */
 static __always_inline int s2_loc_parse(struct xdp_md *ctx,
 					struct cs_s2_loc *loc)
@@ -69,17 +73,50 @@ static __always_inline int s2_loc_parse(struct xdp_md *ctx,
 			       .end = (void *)(long)ctx->data_end };
 	struct cs_walk w = { .tunnel = cs_params.tunnel };
 	struct cs_flow f = {};
-	int at = 0, l4 = 0;
+	int r, i, at = 0, l4 = 0;
 
-	if (cs_parse_flow(&c, data, &f, 0, &w, &at, &l4,
-			  cs_params.vxlan_ports))
+	r = cs_parse_flow(&c, data, &f, 0, &w, &at, &l4,
+			  cs_params.vxlan_ports);
+	if (r == CS_PARSE_WALK) {
+		struct cs_walk_state st = {
+			.flow = f,
+			.w = w,
+			.off = c.pos - data,
+			.at = at,
+			.l4 = l4,
+		};
+
+		for (i = 0; i < CS_VXLAN_PORTS_MAX; i++)
+			st.vxlan_ports[i] = cs_params.vxlan_ports[i];
+		r = cs_parse_walk(ctx, &st, 0);
+		f = st.flow;
+		w = st.w;
+	}
+	if (r)
 		return -1;
 	loc->l3 = f.l3_off;
 	loc->l4 = f.l4_off;
 	loc->ipver = f.ipver;
 	loc->proto = f.proto;
-	loc->swapped = 0;
+	loc->swapped = !!w.swap;
+	loc->icmp_l3 = f.icmp_l3_off;
+	loc->icmp_ipver = f.icmp_ipver;
 	return 0;
+}
+
+/* An ICMP error's own header, as a flow of its own: addresses, protocol
+ * ICMP or ICMPv6, no ports.
+ */
+static __always_inline void s2_loc_icmp(const struct cs_s2_loc *q,
+					struct cs_s2_loc *loc)
+{
+	loc->l3 = q->icmp_l3;
+	loc->l4 = 0;
+	loc->ipver = q->icmp_ipver;
+	loc->proto = q->icmp_ipver == 6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	loc->swapped = 0;
+	loc->icmp_l3 = 0;
+	loc->icmp_ipver = 0;
 }
 
 static __always_inline int s2_flow(struct xdp_md *ctx,

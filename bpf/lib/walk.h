@@ -133,6 +133,7 @@ static __always_inline int cs_parse_walk(struct xdp_md *ctx,
 	int at = st->at, l4 = st->l4, next, i;
 	struct cs_flow *f = &st->flow;
 	__u32 l3;
+	int swap;
 	__u64 t;
 
 	for (i = 0; i <= CS_ENCAP_DEPTH; i++) {
@@ -149,7 +150,7 @@ static __always_inline int cs_parse_walk(struct xdp_md *ctx,
 				return l4;
 			/* The innermost IP header reached is the flow's. */
 			f->l3_off = l3;
-			f->l4_off = l4 == CS_L4_NONE ? 0 : st->off;
+			f->l4_off = l4 != CS_L4_NONE || f->l4_ok ? st->off : 0;
 			f->ipver = at == CS_AT_IP4 ? 4 : 6;
 		}
 		/* Below IP (PPPoE, MPLS) is walked even for --tunnel outer;
@@ -158,11 +159,19 @@ static __always_inline int cs_parse_walk(struct xdp_md *ctx,
 		if (i == CS_ENCAP_DEPTH || l4 == CS_L4_NONE ||
 		    st->w.tunnel & CS_TUN_OUTER)
 			break;
+		swap = st->w.swap;
 		next = cs_walk_tunnel(ctx, st, l4);
 		if (next < 0)
 			return next;
 		if (!next)
 			break;
+		/* Entering an ICMP error's quote: keep where the error's own
+		 * IP header is, which stage 2 filters on too.
+		 */
+		if (st->w.swap && !swap) {
+			f->icmp_l3_off = f->l3_off;
+			f->icmp_ipver = f->ipver;
+		}
 		at = next;
 	}
 	if (l4 < 0)

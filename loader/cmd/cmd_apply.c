@@ -164,6 +164,9 @@ static int sync_filter(struct job *j, bool dry_run, int *changes)
 		cs_attachment_close(&a);
 	if (err)
 		return err;
+	/* What an attach made on the way (a fresh one, or a new link). */
+	add += j->life.filter_added;
+	del += j->life.filter_deleted;
 say:
 	if (add || del)
 		printf("%s: %sfilter rules: %u added, %u deleted\n",
@@ -191,8 +194,7 @@ static int apply_job(struct job *j, bool dry_run, struct tally *t)
 		say_attach(&j->life, dry_run);
 		t->attached++;
 		n = 0;
-		if (dry_run)
-			err = sync_filter(j, dry_run, &n);
+		err = sync_filter(j, dry_run, &n);
 	}
 	return err;
 }

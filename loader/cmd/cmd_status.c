@@ -38,6 +38,8 @@ static void fallback_str(__u32 cpu, char *buf, size_t len)
 {
 	if (cpu == CS_FALLBACK_PASS)
 		snprintf(buf, len, "pass");
+	else if (cpu == CS_FALLBACK_DROP)
+		snprintf(buf, len, "drop");
 	else
 		snprintf(buf, len, "cpu:%u", cpu);
 }

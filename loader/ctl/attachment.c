@@ -121,7 +121,31 @@ static void read_out(struct cs_attachment *a)
 		close(cfg);
 }
 
-/* Which stage 2 program @id is: cpusteer's by name, else the user's. */
+/* Does program @prog_fd use our counters (is it of cpusteer's object)? */
+static bool uses_our_stats(const struct cs_attachment *a, int prog_fd)
+{
+	struct bpf_prog_info info = {};
+	struct bpf_map_info m = {};
+	__u32 ids[32], len = sizeof(info), i;
+
+	info.nr_map_ids = 32;
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return false;
+	len = sizeof(m);
+	if (a->stats_fd < 0 || bpf_obj_get_info_by_fd(a->stats_fd, &m, &len))
+		return false;
+	for (i = 0; i < info.nr_map_ids && i < 32; i++)
+		if (ids[i] == m.id)
+			return true;
+	return false;
+}
+
+/*
+ * Which stage 2 program @id is: cpusteer's by name, if it counts into this
+ * attachment's counters (a user's program may take any name), else the
+ * user's.
+ */
 static int stage2_of(struct cs_attachment *a, __u32 prog_id)
 {
 	struct bpf_prog_info info = {};
@@ -134,7 +158,9 @@ static int stage2_of(struct cs_attachment *a, __u32 prog_id)
 	if (fd < 0)
 		return -1;
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		if (!strcmp(info.name, "cs_stage2_pass"))
+		if (!uses_our_stats(a, fd))
+			s = CS_STAGE2_CUSTOM;
+		else if (!strcmp(info.name, "cs_stage2_pass"))
 			s = CS_STAGE2_PASS;
 		else if (!strcmp(info.name, "cs_stage2_drop"))
 			s = CS_STAGE2_DROP;

@@ -327,7 +327,10 @@ static int handler(void *user, const char *section, const char *name,
 		unknown_key(p, name, o);
 		return 1;
 	}
-	for (i = p->first_entry; i < p->nent; i++)
+	/* filter may repeat: each line adds rules (a line holds ~200
+	 * characters).
+	 */
+	for (i = p->first_entry; o->key != CS_OPT_FILTER && i < p->nent; i++)
 		if (p->ent[i].section == p->section && p->ent[i].opt == o) {
 			diag(p, p->line, "'%s' is set twice in [%s] (first on line %u)",
 			     o->name, p->sections[p->section].name,
@@ -525,6 +528,7 @@ static void read_conf_d(struct parse *p, const char *path)
 
 static void apply_entries(struct parse *p, int section, struct cs_spec *s)
 {
+	bool more_rules = false;	/* a later filter line adds */
 	int i, k;
 
 	for (i = 0; i < p->nent; i++) {
@@ -535,7 +539,10 @@ static void apply_entries(struct parse *p, int section, struct cs_spec *s)
 		k = cs_spec_index(e->opt);
 		/* Checked when read; only an override can differ. */
 		cs_err_where(e->file, e->line);
-		cs_spec_set(s, e->opt, e->value, e->opt->name, true);
+		cs_spec_set(s, e->opt, e->value, e->opt->name,
+			    !(e->opt->key == CS_OPT_FILTER && more_rules));
+		if (e->opt->key == CS_OPT_FILTER)
+			more_rules = true;
 		cs_err_where(NULL, 0);
 		s->file[k] = e->file;
 		s->line[k] = e->line;

@@ -719,6 +719,19 @@ int cs_filter_sync(const int fds[CS_FLT_MAPS], const struct cs_filter_rule *want
 	*added = nadd;
 	if (!err && nadd && !dry_run)
 		err = cs_filter_add_many(fds, add, nadd, numbers);
+	if (err && !dry_run && ne) {
+		/* Put the rules that were there back (numbers and counts of
+		 * those that had gone start again).
+		 */
+		struct cs_filter_rule *orig = calloc(ne, sizeof(*orig));
+		__u32 a, d;
+
+		for (i = 0; orig && i < ne; i++)
+			orig[i] = e[i].rule;
+		if (!orig || cs_filter_sync(fds, orig, ne, false, &a, &d))
+			cs_err("could not put the filter's rules back as they were");
+		free(orig);
+	}
 	free(numbers);
 	free(add);
 	free(e);
@@ -737,4 +750,39 @@ int cs_filter_maps_skel(struct bpf_object *obj, int fds[CS_FLT_MAPS])
 			return -ENOENT;
 	}
 	return 0;
+}
+
+int cs_filter_check(const struct cs_filter_rule *r, __u32 n)
+{
+	struct cs_filter_set set;
+	struct table t = { .n = n };
+	char text[160];
+	struct fkey k;
+	bool exact;
+	__u32 i, j;
+	int err = 0;
+
+	t.r = calloc(n ? n : 1, sizeof(*t.r));
+	if (!t.r)
+		return -ENOMEM;
+	memcpy(t.r, r, n * sizeof(*r));
+	for (i = 0; !err && i < n; i++) {
+		for (j = 0; j < i; j++)
+			if (!memcmp(&r[i], &r[j], sizeof(*r))) {
+				cs_filter_format(&r[i], text, sizeof(text));
+				cs_err("\"%s\" is given twice", text);
+				err = -EINVAL;
+				break;
+			}
+		rule_key(&r[i], &k);
+		if (!err && set_of(&t, &k, &set, &exact) == -E2BIG) {
+			cs_filter_format(&r[i], text, sizeof(text));
+			cs_err("\"%s\": more than %u of these rules cover one address%s: merge some of them",
+			       text, CS_FILTER_COVER,
+			       k.map == CS_FLT_ANY ? " (rules with no prefix)" : "");
+			err = -E2BIG;
+		}
+	}
+	free(t.r);
+	return err;
 }

@@ -59,9 +59,14 @@ int cs_filter_add_many(const int fds[CS_FLT_MAPS],
 /* Delete rule @number: -ENOENT (printed) when there is none. */
 int cs_filter_del(const int fds[CS_FLT_MAPS], __u32 number);
 
+/* Could @n rules be the filter's whole set (no rule twice, none past
+ * CS_FILTER_COVER)? The first problem is printed.
+ */
+int cs_filter_check(const struct cs_filter_rule *r, __u32 n);
 /*
  * Make the rules exactly @want (@n of them): delete the others, add the
- * missing ones; with @dry_run only count. Errors are printed.
+ * missing ones; with @dry_run only count. Errors are printed; on one, the
+ * rules that were there are put back.
  */
 int cs_filter_sync(const int fds[CS_FLT_MAPS], const struct cs_filter_rule *want,
 		   __u32 n, bool dry_run, __u32 *added, __u32 *deleted);

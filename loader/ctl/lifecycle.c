@@ -300,7 +300,9 @@ static void print_summary(const struct cs_life *a)
 	char cpus[256], fb[32] = "pass", dir[256];
 
 	cs_cpulist_format(&cfg->cpus, cpus, sizeof(cpus));
-	if (cfg->params.fallback_cpu != CS_FALLBACK_PASS)
+	if (cfg->params.fallback_cpu == CS_FALLBACK_DROP)
+		snprintf(fb, sizeof(fb), "drop");
+	else if (cfg->params.fallback_cpu != CS_FALLBACK_PASS)
 		snprintf(fb, sizeof(fb), "cpu:%u", cfg->params.fallback_cpu);
 	cs_pin_dir_path(dir, sizeof(dir), &a->key);
 	printf("cpusteer: attached to %s (%s XDP): hash %s, %u buckets over CPUs %s, qsize %u, stage2 %s, fallback %s; pinned in %s\n",
@@ -379,6 +381,8 @@ int cs_life_attach(struct cs_life *a)
 				     false, &added, &deleted);
 		if (err)
 			goto err_destroy;
+		a->filter_added += added;
+		a->filter_deleted += deleted;
 	}
 	err = cs_pin_dir_create(a->st, &a->key);
 	if (err)
@@ -763,8 +767,26 @@ static const char *fallback_text(__u32 cpu, char *buf, size_t len)
 {
 	if (cpu == CS_FALLBACK_PASS)
 		return "pass";
+	if (cpu == CS_FALLBACK_DROP)
+		return "drop";
 	snprintf(buf, len, "cpu:%u", cpu);
 	return buf;
+}
+
+/* The rules of @cur's filter (0 when it runs none, or cannot be read). */
+static __u32 filter_rules(const struct cs_attachment *cur)
+{
+	struct cs_filter_entry *e = NULL;
+	int fds[CS_FLT_MAPS];
+	__u32 n = 0;
+
+	if (cur->stage2 != CS_STAGE2_FILTER || cs_filter_maps_open(cur, fds))
+		return 0;
+	if (cs_filter_read(fds, &e, &n))
+		n = 0;
+	free(e);
+	cs_filter_maps_close(fds);
+	return n;
 }
 
 /* What differs, said one line each; their number. */
@@ -806,13 +828,18 @@ static int describe(struct update *u, bool dry_run)
 	}
 	if (cur->qsize != w->qsize && ++n)
 		say(u, dry_run, "qsize %u -> %u", cur->qsize, w->qsize);
-	if ((cur->stage2 != (int)w->stage2 || u->custom.fd >= 0) && ++n)
-		say(u, dry_run, "stage2 %s%s%s -> %s%s%s",
+	if ((cur->stage2 != (int)w->stage2 || u->custom.fd >= 0) && ++n) {
+		__u32 gone = w->stage2 != CS_STAGE2_FILTER ? filter_rules(cur) : 0;
+
+		snprintf(x, sizeof(x), " (its %u filter rule%s go%s with it)",
+			 gone, gone == 1 ? "" : "s", gone == 1 ? "es" : "");
+		say(u, dry_run, "stage2 %s%s%s -> %s%s%s%s",
 		    cur->stage2 >= 0 ? cs_stage2_names[cur->stage2] : "unknown",
 		    cur->stage2 == CS_STAGE2_CUSTOM ? " " : "",
 		    cur->stage2 == CS_STAGE2_CUSTOM ? cur->stage2_name : "",
 		    cs_stage2_names[w->stage2], u->custom.fd >= 0 ? " " : "",
-		    u->custom.fd >= 0 ? u->custom.name : "");
+		    u->custom.fd >= 0 ? u->custom.name : "", gone ? x : "");
+	}
 	if (u->out_changed && ++n) {
 		char a[IF_NAMESIZE];
 
@@ -836,7 +863,7 @@ static void cpumap_entries(const struct cs_cpuset *targets, __u32 fallback,
 			   struct cs_cpuset *s)
 {
 	*s = *targets;
-	if (fallback != CS_FALLBACK_PASS && !cs_cpuset_has(s, fallback))
+	if (CS_FALLBACK_IS_CPU(fallback) && !cs_cpuset_has(s, fallback))
 		s->cpu[s->n++] = fallback;
 }
 

@@ -26,6 +26,8 @@ struct cs_life {
 	bool keep_key;			/* spec's hash key, not a fresh one */
 	__u32 meta_flags;		/* CS_META_* */
 	bool quiet;			/* no summary line on success */
+	/* set by cs_life_attach() with spec filter rules: what it changed */
+	__u32 filter_added, filter_deleted;
 	/* with spec->automatic, after cs_life_plan() */
 	struct cs_plan *plan;
 	struct cs_change *changes;

@@ -16,13 +16,16 @@
 #define CS_NETDEV_FAMILY_NAME			"netdev"
 #define CS_NETDEV_CMD_DEV_GET			1
 #define CS_NETDEV_A_DEV_IFINDEX			1
+#define CS_NETDEV_A_DEV_XDP_FEATURES		3	/* Linux 6.3 */
 #define CS_NETDEV_A_DEV_XDP_RX_METADATA_FEATURES 5	/* Linux 6.8 */
 #define CS_NETDEV_XDP_RX_METADATA_HASH		(1U << 1)
+#define CS_NETDEV_XDP_ACT_NDO_XMIT		(1U << 2)
 
 struct reply {
 	__u16 family;
-	bool have_features;
-	__u64 features;
+	bool have_features, have_xdp;
+	__u64 features;		/* XDP RX metadata */
+	__u64 xdp;		/* NETDEV_XDP_ACT_* */
 };
 
 static int family_attr(const struct nlattr *a, void *data)
@@ -38,15 +41,24 @@ static int family_attr(const struct nlattr *a, void *data)
 static int dev_attr(const struct nlattr *a, void *data)
 {
 	struct reply *r = data;
+	__u16 type = mnl_attr_get_type(a);
+	__u64 v;
 
-	if (mnl_attr_get_type(a) != CS_NETDEV_A_DEV_XDP_RX_METADATA_FEATURES)
+	if (type != CS_NETDEV_A_DEV_XDP_RX_METADATA_FEATURES &&
+	    type != CS_NETDEV_A_DEV_XDP_FEATURES)
 		return MNL_CB_OK;
 	/* A u64 flag set, sent as the smallest type that holds it. */
-	if (!mnl_attr_validate(a, MNL_TYPE_U64)) {
-		r->features = mnl_attr_get_u64(a);
-		r->have_features = true;
-	} else if (!mnl_attr_validate(a, MNL_TYPE_U32)) {
-		r->features = mnl_attr_get_u32(a);
+	if (!mnl_attr_validate(a, MNL_TYPE_U64))
+		v = mnl_attr_get_u64(a);
+	else if (!mnl_attr_validate(a, MNL_TYPE_U32))
+		v = mnl_attr_get_u32(a);
+	else
+		return MNL_CB_OK;
+	if (type == CS_NETDEV_A_DEV_XDP_FEATURES) {
+		r->xdp = v;
+		r->have_xdp = true;
+	} else {
+		r->features = v;
 		r->have_features = true;
 	}
 	return MNL_CB_OK;
@@ -94,9 +106,9 @@ static int genl_call(struct mnl_socket *nl, __u16 type, __u8 cmd,
 	return ret < 0 ? -errno : 0;
 }
 
-int cs_netdev_has_rx_hash(__u32 ifindex)
+/* The netdev family's answer about @ifindex into @r. */
+static int dev_get(__u32 ifindex, struct reply *r)
 {
-	struct reply r = {};
 	struct mnl_socket *nl;
 	int err;
 
@@ -107,15 +119,35 @@ int cs_netdev_has_rx_hash(__u32 ifindex)
 	if (!err)
 		err = genl_call(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
 				CTRL_ATTR_FAMILY_NAME, CS_NETDEV_FAMILY_NAME,
-				sizeof(CS_NETDEV_FAMILY_NAME), family_cb, &r);
+				sizeof(CS_NETDEV_FAMILY_NAME), family_cb, r);
 	/* No netdev family (before 6.3): the kernel cannot say. */
-	if (err == -ENOENT || (!err && !r.family))
+	if (err == -ENOENT || (!err && !r->family))
 		err = -EOPNOTSUPP;
 	if (!err)
-		err = genl_call(nl, r.family, CS_NETDEV_CMD_DEV_GET,
+		err = genl_call(nl, r->family, CS_NETDEV_CMD_DEV_GET,
 				CS_NETDEV_A_DEV_IFINDEX, &ifindex,
-				sizeof(ifindex), dev_cb, &r);
+				sizeof(ifindex), dev_cb, r);
 	mnl_socket_close(nl);
+	return err;
+}
+
+int cs_netdev_has_xdp_xmit(__u32 ifindex)
+{
+	struct reply r = {};
+	int err = dev_get(ifindex, &r);
+
+	if (err)
+		return err;
+	if (!r.have_xdp)
+		return -EOPNOTSUPP;
+	return !!(r.xdp & CS_NETDEV_XDP_ACT_NDO_XMIT);
+}
+
+int cs_netdev_has_rx_hash(__u32 ifindex)
+{
+	struct reply r = {};
+	int err = dev_get(ifindex, &r);
+
 	if (err)
 		return err;
 	if (!r.have_features)

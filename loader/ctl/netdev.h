@@ -14,5 +14,11 @@
  * kernel cannot say, other -errno on failure.
  */
 int cs_netdev_has_rx_hash(__u32 ifindex);
+/*
+ * Can @ifindex send XDP frames redirected to it (ndo_xdp_xmit; a veth only
+ * while its peer runs XDP or has GRO on)? 1, 0, -EOPNOTSUPP when this
+ * kernel cannot say (before 6.3), other -errno on failure.
+ */
+int cs_netdev_has_xdp_xmit(__u32 ifindex);
 
 #endif

@@ -65,7 +65,7 @@ const struct cs_option cs_spec_opts[] = {
 	  .names = cs_xdp_mode_names, .nnames = CS_XDP_MODE_MAX,
 	  .def = "native" },
 	{ "fallback", required_argument, CS_OPT_FALLBACK, "WHERE",
-	  "unparsable frames: pass (on the RX CPU) or cpu:N",
+	  "unparsable frames: pass (on the RX CPU), drop, or cpu:N",
 	  .type = CS_OT_FALLBACK, .flags = CS_OF_CONFIG, .def = "pass" },
 	{ "force", no_argument, CS_OPT_FORCE, NULL,
 	  "replace an XDP program cpusteer did not attach",
@@ -110,8 +110,12 @@ static int parse_fallback(const char *what, const char *s, __u32 *cpu)
 		*cpu = CS_FALLBACK_PASS;
 		return 0;
 	}
+	if (!strcmp(s, "drop")) {
+		*cpu = CS_FALLBACK_DROP;
+		return 0;
+	}
 	if (strncmp(s, "cpu:", 4)) {
-		cs_err("%s '%s': give 'pass' or 'cpu:N'", what, s);
+		cs_err("%s '%s': give 'pass', 'drop' or 'cpu:N'", what, s);
 		return -EINVAL;
 	}
 	snprintf(cpu_what, sizeof(cpu_what), "%s CPU", what);
@@ -181,10 +185,10 @@ static int set_ports(struct cs_spec *s, const char *val, const char *what,
 static int set_filter(struct cs_spec *s, const char *val, const char *what,
 		      bool replace)
 {
-	char *buf, *rule, *w, *save, *save2, *words[16];
+	char *buf, *rule, *w, *save = NULL, *save2, *words[10];
 	struct cs_filter_rule *r;
 	int n, err = 0;
-	__u32 i;
+	size_t len;
 
 	if (replace)
 		s->nfilter = 0;
@@ -193,11 +197,29 @@ static int set_filter(struct cs_spec *s, const char *val, const char *what,
 	buf = strdup(val);
 	if (!buf)
 		return -ENOMEM;
-	for (rule = strtok_r(buf, ",", &save); rule && !err;
-	     rule = strtok_r(NULL, ",", &save)) {
-		for (n = 0, w = strtok_r(rule, " \t", &save2); w && n < 16;
-		     w = strtok_r(NULL, " \t", &save2))
-			words[n++] = w;
+	/* strsep, not strtok: an empty rule between commas is an error. */
+	for (rule = buf; rule && !err; ) {
+		w = strsep(&rule, ",");
+		for (n = 0, save = strtok_r(w, " \t", &save2); save;
+		     save = strtok_r(NULL, " \t", &save2)) {
+			if (n == 10) {
+				cs_err("%s: a rule has at most 10 words (5 fields); separate rules with commas",
+				       what);
+				err = -EINVAL;
+				break;
+			}
+			words[n++] = save;
+		}
+		if (err)
+			break;
+		if (!n) {
+			len = strlen(val);
+			cs_err("%s: an empty rule%s; 'none' gives no rule",
+			       what, len && strchr(val, ',') ?
+			       " between commas" : "");
+			err = -EINVAL;
+			break;
+		}
 		if (s->nfilter == CS_SPEC_FILTER_MAX) {
 			cs_err("%s: more than %d rules: add the others with 'cpusteer filter add'",
 			       what, CS_SPEC_FILTER_MAX);
@@ -205,20 +227,11 @@ static int set_filter(struct cs_spec *s, const char *val, const char *what,
 			break;
 		}
 		r = &s->filter[s->nfilter];
-		if (w || cs_filter_parse(n, words, r)) {
-			if (w)
-				cs_err("%s: a rule has at most 10 words; separate rules with commas",
-				       what);
+		if (cs_filter_parse(n, words, r)) {
 			err = -EINVAL;
 			break;
 		}
-		for (i = 0; i < s->nfilter; i++)
-			if (!memcmp(&s->filter[i], r, sizeof(*r))) {
-				cs_err("%s: the same rule twice", what);
-				err = -EINVAL;
-			}
-		if (!err)
-			s->nfilter++;
+		s->nfilter++;
 	}
 	free(buf);
 	return err;
@@ -462,7 +475,7 @@ int cs_spec_check(struct cs_spec *s, const char *ifname)
 		errors++;
 	}
 	fb.cpu[0] = s->cfg.params.fallback_cpu;
-	if (fb.cpu[0] != CS_FALLBACK_PASS) {
+	if (CS_FALLBACK_IS_CPU(fb.cpu[0])) {
 		cs_err_capture(why, sizeof(why));
 		if (cs_cpus_check_online(opt_name(s, CS_OPT_FALLBACK, n1, sizeof(n1)),
 					 &fb)) {
@@ -474,6 +487,18 @@ int cs_spec_check(struct cs_spec *s, const char *ifname)
 		cs_err_release();
 	}
 	if (cs_spec_given(s, CS_OPT_FILTER)) {
+		/* The whole set checked as the filter would take it, so a
+		 * change never stops half-way.
+		 */
+		cs_err_capture(why, sizeof(why));
+		if (cs_filter_check(s->filter, s->nfilter)) {
+			cs_err_release();
+			cs_spec_report(s, CS_OPT_FILTER, "%s: %s %s", ifname,
+				       opt_name(s, CS_OPT_FILTER, n1, sizeof(n1)),
+				       why);
+			errors++;
+		}
+		cs_err_release();
 		if (cs_spec_given(s, CS_OPT_STAGE2) &&
 		    s->cfg.stage2 != CS_STAGE2_FILTER) {
 			cs_spec_report(s, CS_OPT_STAGE2,

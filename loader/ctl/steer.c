@@ -13,11 +13,12 @@
 #include "cpusteer.skel.h"
 #include "iface.h"
 #include "log.h"
+#include "netdev.h"
 #include "opts.h"
 #include "steer.h"
 
 _Static_assert(sizeof(struct cs_params) == 56, "cs_params layout is ABI");
-_Static_assert(sizeof(struct cs_meta) == 20 && sizeof(struct cs_meta) % 4 == 0,
+_Static_assert(sizeof(struct cs_meta) == 24 && sizeof(struct cs_meta) % 4 == 0,
 	       "cs_meta layout is ABI; bpf_xdp_adjust_meta() needs 4-byte units");
 
 /* BPF_F_XDP_DEV_BOUND_ONLY (Linux 6.3); Debian 12's uapi headers predate it. */
@@ -272,6 +273,12 @@ int cs_out_set(int dev_fd, int cfg_fd, const char *ifname,
 		       ifname);
 		return err;
 	}
+	/* The kernel would drop every frame: say so now (Linux 6.3 on). */
+	if (!cs_netdev_has_xdp_xmit(v.ifindex)) {
+		cs_err("--redirect-dev %s cannot send XDP frames (its driver has no ndo_xdp_xmit; a veth takes them only while its peer runs XDP or has GRO on)",
+		       ifname);
+		return -EOPNOTSUPP;
+	}
 	if (bpf_map_update_elem(cfg_fd, &zero, out, BPF_ANY) ||
 	    bpf_map_update_elem(dev_fd, &zero, &v, BPF_ANY)) {
 		err = -errno;
@@ -306,7 +313,7 @@ static int cs_steer_fill(struct cpusteer_bpf *skel,
 			if (err)
 				return err;
 		}
-		if (fb != CS_FALLBACK_PASS && !cs_cpuset_has(&cfg->cpus, fb)) {
+		if (CS_FALLBACK_IS_CPU(fb) && !cs_cpuset_has(&cfg->cpus, fb)) {
 			err = cpumap_add(map_fd, fb, cfg->qsize, prog_fd);
 			if (err)
 				return err;
