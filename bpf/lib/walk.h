@@ -101,13 +101,23 @@ __noinline int cs_walk_tunnel(struct xdp_md *ctx, struct cs_walk_state *st,
 			      int l4)
 {
 	struct cs_cursor c;
-	int r;
+	int r, swap;
 
 	if (!st || walk_cursor(ctx, st, &c))
 		return -CS_REASON_TRUNCATED;
+	swap = st->w.swap;
 	r = tunnel_parse(&c, &st->w, l4, &st->flow, st->vxlan_ports);
 	if (r)
 		walk_save(ctx, st, &c);
+	/* Into an ICMP error's quote: keep where the error's own IP header
+	 * is, which stage 2 filters on too. (Here, in a global function,
+	 * and not in the driver's loop: there it doubled the verifier's
+	 * states past Linux 6.1's limit.)
+	 */
+	if (r > 0 && st->w.swap && !swap) {
+		st->flow.icmp_l3_off = st->flow.l3_off;
+		st->flow.icmp_ipver = st->flow.ipver;
+	}
 	return r;
 }
 
@@ -133,7 +143,6 @@ static __always_inline int cs_parse_walk(struct xdp_md *ctx,
 	int at = st->at, l4 = st->l4, next, i;
 	struct cs_flow *f = &st->flow;
 	__u32 l3;
-	int swap;
 	__u64 t;
 
 	for (i = 0; i <= CS_ENCAP_DEPTH; i++) {
@@ -159,19 +168,11 @@ static __always_inline int cs_parse_walk(struct xdp_md *ctx,
 		if (i == CS_ENCAP_DEPTH || l4 == CS_L4_NONE ||
 		    st->w.tunnel & CS_TUN_OUTER)
 			break;
-		swap = st->w.swap;
 		next = cs_walk_tunnel(ctx, st, l4);
 		if (next < 0)
 			return next;
 		if (!next)
 			break;
-		/* Entering an ICMP error's quote: keep where the error's own
-		 * IP header is, which stage 2 filters on too.
-		 */
-		if (st->w.swap && !swap) {
-			f->icmp_l3_off = f->l3_off;
-			f->icmp_ipver = f->ipver;
-		}
 		at = next;
 	}
 	if (l4 < 0)
