@@ -41,8 +41,6 @@ struct cs_flow {
 	__u16 icmp_l3_off;	/* an ICMP error: its own IP header */
 	__u8 ipver;		/* 4 or 6 */
 	__u8 icmp_ipver;	/* an ICMP error: its own IP version */
-	__u8 l4_ok;		/* the L4 header follows the IP header (not
-				 * a fragment, or the first one) */
 };
 
 /*

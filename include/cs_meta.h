@@ -34,9 +34,10 @@
 
 /* struct cs_meta.flags */
 #define CS_META_F_LOC		0x1	/* l3_off, ipver, l4_proto are set */
-#define CS_META_F_L4		0x2	/* l4_off is set: not a fragment, or
-					 * the first one (it carries the
-					 * ports)
+#define CS_META_F_L4		0x2	/* l4_off is set: not a fragment (a
+					 * first fragment's L4 header follows
+					 * its IP headers; stage 2 filter finds
+					 * it itself)
 					 */
 #define CS_META_F_SWAPPED	0x4	/* the flow came from an ICMP error's
 					 * quote: its source is the quoted

@@ -1161,8 +1161,11 @@ static bool meta_right(const char *name, const struct cs_frame_spec *s,
 		       const struct cs_frame_layout *lay,
 		       const struct result *r)
 {
-	/* A first fragment carries the L4 header; later ones do not. */
-	bool later_frag = s->frag_offset != 0;
+	/* Stage 1 locates L4 in unfragmented datagrams only (stage 2
+	 * filter finds a first fragment's itself).
+	 */
+	bool later_frag = s->frag_offset || (s->family == 4 && s->more_frags) ||
+			  (s->frag_header && s->more_frags);
 	const struct cs_meta *m = &r->meta;
 
 	if (r->has_meta && m->version == CS_META_VERSION &&
@@ -1400,6 +1403,63 @@ static bool check_filter_icmp(int family)
 }
 
 /*
+ * Port rules and fragments: stage 1 hashes a fragment on its addresses and
+ * locates no L4 header; stage 2 filter finds a first fragment's (it
+ * carries the ports) and drops it; a later fragment carries none and
+ * passes (its datagram is never reassembled without the first).
+ */
+static bool check_filter_frag(int family)
+{
+	char *words[] = { "proto", "udp", "dport", "4000" };
+	struct cpusteer_bpf *skel, *s1 = NULL;
+	struct cs_filter_rule rule;
+	struct cs_frame_spec s;
+	struct cs_steer_cfg cfg;
+	int fds[CS_FLT_MAPS], i, prog, v[2] = { -1, -1 };
+	struct result r;
+	__u8 buf[256];
+	__u32 len, num;
+	bool ok;
+
+	cs_steer_cfg_init(&cfg);
+	cs_key_random(cfg.params.key);
+	cfg.cpus = targets;
+	cfg.stage2 = CS_STAGE2_NONE;
+	cfg.bench_stage2 = true;
+	if (cs_steer_load(&cfg, &skel))
+		return false;
+	for (i = 0; i < CS_FLT_MAPS; i++)
+		fds[i] = bpf_map__fd(bpf_object__find_map_by_name(
+			skel->obj, cs_flt_map_names[i]));
+	prog = bpf_program__fd(skel->progs.cs_s2b_flt);
+	load_meta = 1;
+	ok = !load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &s1) &&
+	     !cs_filter_parse(4, words, &rule) && !cs_filter_add(fds, &rule, &num);
+	load_meta = 0;
+	for (i = 0; ok && i < 2; i++) {
+		cs_frame_spec_init(&s);
+		if (family == 6) {
+			ipv6(&s);
+			s.frag_header = true;
+		}
+		s.dport = 4000;
+		s.more_frags = !i;		/* the first fragment */
+		s.frag_offset = i ? 185 : 0;	/* a later one */
+		len = cs_frame_build(&s, buf, sizeof(buf));
+		ok = !run(s1, buf, len, &r) && r.has_meta &&
+		     !(r.meta.flags & CS_META_F_L4);
+		v[i] = ok ? run_s2(prog, &r.meta, buf, len) : -1;
+	}
+	ok = ok && v[0] == XDP_DROP && v[1] == XDP_PASS;
+	if (!ok)
+		ktap_print_msg("ipv%d fragments: first %d, later %d (want drop %d, pass %d)",
+			       family, v[0], v[1], XDP_DROP, XDP_PASS);
+	cpusteer_bpf__destroy(s1);
+	cpusteer_bpf__destroy(skel);
+	return ok;
+}
+
+/*
  * Any frame at all ends as XDP_PASS or XDP_REDIRECT under a named reason:
  * valid frames of every encapsulation with 1 to 4 random bytes changed,
  * cut at a random length, or both.
@@ -1468,7 +1528,7 @@ int main(void)
 		targets.n = CS_DEFAULT_BUCKETS;
 
 	ktap_print_header();
-	ktap_set_plan(NCASES + NECASES + 30);
+	ktap_set_plan(NCASES + NECASES + 32);
 	/* Everything it needs is here (above): failing to load is a bug. */
 	if (load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &skel))
 		ktap_exit_fail("the stage-1 program does not load on this kernel, which has all it needs (see the libbpf log above)");
@@ -1529,6 +1589,10 @@ int main(void)
 			 "stage 2 filter: an icmp error is matched on its sender and on the flow it quotes");
 	ktap_test_result(check_filter_icmp(6),
 			 "stage 2 filter: an icmpv6 error is matched on its sender and on the flow it quotes");
+	ktap_test_result(check_filter_frag(4),
+			 "stage 2 filter: a port rule drops an ipv4 first fragment, a later one passes");
+	ktap_test_result(check_filter_frag(6),
+			 "stage 2 filter: a port rule drops an ipv6 first fragment, a later one passes");
 	ktap_test_result(check_filter_no_meta(),
 			 "stage 2 filter without metadata parses frames itself, tunnels too, counted");
 	ktap_test_result(check_mutations(skel),

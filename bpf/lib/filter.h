@@ -119,6 +119,60 @@ static __always_inline void s2_loc_icmp(const struct cs_s2_loc *q,
 	loc->icmp_ipver = 0;
 }
 
+/*
+ * Where a first fragment's L4 header is (offset 0: it carries the ports),
+ * or 0: not a first fragment. Stage 1 hashes fragments on their addresses
+ * and so leaves their L4 header unlocated; port rules need it.
+ */
+static __always_inline __u32 s2_first_frag_l4(void *data, void *end,
+					       long l3, __u8 ipver)
+{
+	struct ipv6_opt_hdr *opt;
+	struct cs_ipv6_frag *frag;
+	struct ipv6hdr *ip6;
+	struct iphdr *ip;
+	__u32 pos, nexthdr;
+	long off;
+	int i;
+
+	if (ipver == 4) {
+		ip = data + l3;
+		if ((void *)(ip + 1) > end || ip->ihl < 5 ||
+		    (ip->frag_off & bpf_htons(0x1fff)) ||
+		    !(ip->frag_off & bpf_htons(0x2000)))
+			return 0;
+		return l3 + ip->ihl * 4;
+	}
+	ip6 = data + l3;
+	if ((void *)(ip6 + 1) > end)
+		return 0;
+	nexthdr = ip6->nexthdr;
+	pos = l3 + sizeof(*ip6);
+	for (i = 0; i < CS_IPV6_EXT_MAX; i++) {
+		/* Verifier workaround (Linux 6.1), as in s2_flow. */
+		off = CS_IN_BOUNDS(pos, CS_S2_MAX_OFF + 1);
+		if (off < 0)
+			return 0;
+		if (nexthdr == IPPROTO_FRAGMENT) {
+			frag = data + off;
+			if ((void *)(frag + 1) > end ||
+			    (frag->frag_off & bpf_htons(0xfff8)) ||
+			    !(frag->frag_off & bpf_htons(1)))
+				return 0;
+			return off + sizeof(*frag);
+		}
+		if (!ipv6_is_ext(nexthdr))
+			return 0;
+		opt = data + off;
+		if ((void *)(opt + 1) > end)
+			return 0;
+		pos = off + (nexthdr == IPPROTO_AH ? (opt->hdrlen + 2) * 4 :
+						     (opt->hdrlen + 1) * 8);
+		nexthdr = opt->nexthdr;
+	}
+	return 0;
+}
+
 static __always_inline int s2_flow(struct xdp_md *ctx,
 				   const struct cs_s2_loc *loc,
 				   struct cs_s2_flow *f)
@@ -157,7 +211,10 @@ static __always_inline int s2_flow(struct xdp_md *ctx,
 	}
 	f->ipver = loc->ipver;
 	f->proto = loc->proto;
-	if (l4 && l4_has_ports(loc->proto)) {
+	if (!l4 && l4_has_ports(loc->proto))
+		l4 = CS_IN_BOUNDS(s2_first_frag_l4(data, end, l3, loc->ipver),
+				  CS_S2_MAX_OFF + 1);
+	if (l4 > 0 && l4_has_ports(loc->proto)) {
 		p = data + l4;
 		if ((void *)(p + 1) > end)
 			return -1;

@@ -224,7 +224,7 @@ static __always_inline int cs_parse_flow(struct cs_cursor *c,
 	l4 = at == CS_AT_IP4 ? ipv4_parse(c, f) : ipv6_parse(c, f);
 	if (l4 < 0)
 		return l4;
-	f->l4_off = l4 != CS_L4_NONE || f->l4_ok ? c->pos - base : 0;
+	f->l4_off = l4 == CS_L4_NONE ? 0 : c->pos - base;
 	if (!(w->tunnel & CS_TUN_OUTER) && l4_may_tunnel(l4)) {
 		/* Plain UDP is by far the common case: keep it inline. */
 		ports = c->pos;

@@ -58,8 +58,6 @@ static __always_inline int ipv4_parse(struct cs_cursor *c, struct cs_flow *f)
 	f->src = ip->saddr;
 	f->dst = ip->daddr;
 	f->proto = ip->protocol;
-	/* A first fragment (offset 0) carries the L4 header. */
-	f->l4_ok = !(ip->frag_off & bpf_htons(0x1fff));
 	return ipv4_is_fragment(ip) ? CS_L4_NONE : ip->protocol;
 }
 
@@ -92,8 +90,6 @@ static __always_inline int ipv6_ext_skip(struct cs_cursor *c, __u32 nexthdr,
 		if (!frag)
 			return -CS_REASON_TRUNCATED;
 		f->proto = frag->nexthdr;
-		/* The first fragment (offset 0) carries the L4 header. */
-		f->l4_ok = !(frag->frag_off & bpf_htons(0xfff8));
 		if (frag->frag_off & CS_IPV6_FRAG_MASK)
 			return CS_L4_NONE;
 		return frag->nexthdr;	/* atomic fragment: a whole datagram */
@@ -119,7 +115,6 @@ static __always_inline int ipv6_parse(struct cs_cursor *c, struct cs_flow *f)
 		return -CS_REASON_BAD_IPV6;
 	f->src = ipv6_addr_fold(&ip6->saddr);
 	f->dst = ipv6_addr_fold(&ip6->daddr);
-	f->l4_ok = 1;
 	nexthdr = ip6->nexthdr;
 
 	for (i = 0; i < CS_IPV6_EXT_MAX; i++) {

@@ -159,7 +159,7 @@ static __always_inline int cs_parse_walk(struct xdp_md *ctx,
 				return l4;
 			/* The innermost IP header reached is the flow's. */
 			f->l3_off = l3;
-			f->l4_off = l4 != CS_L4_NONE || f->l4_ok ? st->off : 0;
+			f->l4_off = l4 == CS_L4_NONE ? 0 : st->off;
 			f->ipver = at == CS_AT_IP4 ? 4 : 6;
 		}
 		/* Below IP (PPPoE, MPLS) is walked even for --tunnel outer;
