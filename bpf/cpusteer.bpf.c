@@ -218,44 +218,22 @@ static __always_inline int cs_steer_slow(struct xdp_md *ctx,
 					 struct cs_stats *stats,
 					 struct cs_opt o)
 {
-	void *data = (void *)(long)ctx->data;
-	struct cs_cursor c = {
-		.pos = data,
-		.end = (void *)(long)ctx->data_end,
-	};
-	int ports = cs_hash_mode_has_ports(o.mode);
-	struct cs_walk w = { .tunnel = o.tun };
-	struct cs_flow flow = {};
-	int r, i, at = 0, l4 = 0;
+	struct cs_walk_state st = { .w = { .tunnel = o.tun } };
+	int r, i;
 
-	r = cs_parse_flow(&c, data, &flow, ports, &w, &at, &l4,
-			  cs_params.vxlan_ports);
-	if (r == CS_PARSE_WALK) {
-		/* Set up only here: tagged and other inline frames skip it. */
-		struct cs_walk_state st = {
-			.flow = flow,
-			.w = w,
-			.off = c.pos - data,
-			.at = at,
-			.l4 = l4,
-		};
-
-		for (i = 0; i < CS_VXLAN_PORTS_MAX; i++)
-			st.vxlan_ports[i] = cs_params.vxlan_ports[i];
-		r = cs_parse_walk(ctx, &st, ports);
-		flow = st.flow;
-		w = st.w;
-	}
+	for (i = 0; i < CS_VXLAN_PORTS_MAX; i++)
+		st.vxlan_ports[i] = cs_params.vxlan_ports[i];
+	r = cs_slow_parse(ctx, &st, cs_hash_mode_has_ports(o.mode));
 	/* One fetch of the counters serves the encapsulations and the
 	 * fallback reason.
 	 */
-	if (!stats && (w.seen || r < 0))
+	if (!stats && (st.w.seen || r < 0))
 		stats = cs_stats_get();
-	if (w.seen)
-		cs_count_encaps(stats, w.seen);
+	if (st.w.seen)
+		cs_count_encaps(stats, st.w.seen);
 	if (r < 0)
 		return cs_fallback(stats, -r);
-	return cs_steer_flow(ctx, stats, &flow, o, w.seen, w.swap);
+	return cs_steer_flow(ctx, stats, &st.flow, o, st.w.seen, st.w.swap);
 }
 
 /* @st as for cs_fallback(). */

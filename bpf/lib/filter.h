@@ -68,39 +68,20 @@ static __always_inline int s2_loc_meta(struct xdp_md *ctx,
 static __always_inline int s2_loc_parse(struct xdp_md *ctx,
 					struct cs_s2_loc *loc)
 {
-	void *data = (void *)(long)ctx->data;
-	struct cs_cursor c = { .pos = data,
-			       .end = (void *)(long)ctx->data_end };
-	struct cs_walk w = { .tunnel = cs_params.tunnel };
-	struct cs_flow f = {};
-	int r, i, at = 0, l4 = 0;
+	struct cs_walk_state st = { .w = { .tunnel = cs_params.tunnel } };
+	int i;
 
-	r = cs_parse_flow(&c, data, &f, 0, &w, &at, &l4,
-			  cs_params.vxlan_ports);
-	if (r == CS_PARSE_WALK) {
-		struct cs_walk_state st = {
-			.flow = f,
-			.w = w,
-			.off = c.pos - data,
-			.at = at,
-			.l4 = l4,
-		};
-
-		for (i = 0; i < CS_VXLAN_PORTS_MAX; i++)
-			st.vxlan_ports[i] = cs_params.vxlan_ports[i];
-		r = cs_parse_walk(ctx, &st, 0);
-		f = st.flow;
-		w = st.w;
-	}
-	if (r)
+	for (i = 0; i < CS_VXLAN_PORTS_MAX; i++)
+		st.vxlan_ports[i] = cs_params.vxlan_ports[i];
+	if (cs_slow_parse(ctx, &st, 0))
 		return -1;
-	loc->l3 = f.l3_off;
-	loc->l4 = f.l4_off;
-	loc->ipver = f.ipver;
-	loc->proto = f.proto;
-	loc->swapped = !!w.swap;
-	loc->icmp_l3 = f.icmp_l3_off;
-	loc->icmp_ipver = f.icmp_ipver;
+	loc->l3 = st.flow.l3_off;
+	loc->l4 = st.flow.l4_off;
+	loc->ipver = st.flow.ipver;
+	loc->proto = st.flow.proto;
+	loc->swapped = !!st.w.swap;
+	loc->icmp_l3 = st.flow.icmp_l3_off;
+	loc->icmp_ipver = st.flow.icmp_ipver;
 	return 0;
 }
 

@@ -193,4 +193,38 @@ static __always_inline int cs_parse_walk(struct xdp_md *ctx,
 	return 0;
 }
 
+/*
+ * The whole general path, from the frame's start: the inline parser, then
+ * the walk when a layer needs it. Returns 0 with st->flow complete, or a
+ * negative enum cs_reason; st->w.tunnel and st->vxlan_ports are inputs,
+ * st->flow must start zeroed.
+ *
+ * Verifier workaround: a global function, checked once with its
+ * arguments unknown. Inlined into each program, the inline parser's
+ * states (tags, options, extension headers) multiplied with the walk's and
+ * took Linux 6.1 past its 1M-instruction limit. Frames that miss the fast
+ * paths pay one call more for it.
+ */
+__noinline int cs_slow_parse(struct xdp_md *ctx, struct cs_walk_state *st,
+			     int with_ports)
+{
+	struct cs_cursor c;
+	void *data;
+	int r, at = 0, l4 = 0;
+
+	if (!st)
+		return -CS_REASON_TRUNCATED;
+	data = (void *)(long)ctx->data;
+	c.pos = data;
+	c.end = (void *)(long)ctx->data_end;
+	r = cs_parse_flow(&c, data, &st->flow, with_ports, &st->w, &at, &l4,
+			  st->vxlan_ports);
+	if (r != CS_PARSE_WALK)
+		return r;
+	st->off = c.pos - data;
+	st->at = at;
+	st->l4 = l4;
+	return cs_parse_walk(ctx, st, with_ports);
+}
+
 #endif /* CS_WALK_H */
