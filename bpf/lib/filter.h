@@ -286,17 +286,24 @@ static __always_inline __u32 flt_set(const struct cs_filter_set *set,
 	return 0;
 }
 
-/* The rule that drops @f (its number), or 0: source trie, destination
+/*
+ * The rule that drops @f (its number), or 0: source trie, destination
  * trie, then the rules with no prefix; only the tries that hold rules are
  * looked up.
+ *
+ * Verifier workaround: a global function, checked once. Inlined twice
+ * (a frame's flow, and an ICMP error's own header), its candidate loops
+ * took the filter past Linux 6.1's 1M-instruction limit.
  */
-static __always_inline __u32 cs_filter_run(const struct cs_s2_flow *f)
+__noinline int cs_filter_run(const struct cs_s2_flow *f)
 {
 	struct cs_lpm6 k6 = { .prefixlen = 128 };
 	struct cs_lpm4 k4 = { .prefixlen = 32 };
 	struct cs_filter_any *any;
 	__u32 zero = 0, rule = 0;
 
+	if (!f)
+		return 0;
 	any = bpf_map_lookup_elem(&cs_flt_any, &zero);
 	if (!any)
 		return 0;
