@@ -284,6 +284,16 @@ rules_given()
 	apply "filter = dport 1, dport 2\nfilter = dport 3\n" > "$TMP/out" || return 1
 	grep -q "filter rules: 3 added, 3 deleted" "$TMP/out" || { cat "$TMP/out"; return 1; }
 	rules_are '["dport 1", "dport 2", "dport 3"]' || return 1
+	# A drop-in's filter lines replace the main file's.
+	mkdir -p "$TMP/conf.d" &&
+	printf '[%s]\nfilter = dport 7\n' "$VETH_B" > "$TMP/conf.d/10.conf" || return 1
+	apply "filter = dport 1, dport 2\n" > /dev/null || return 1
+	rules_are '["dport 7"]' || { cs filter list "$VETH_B"; return 1; }
+	printf '[%s]\nfilter = none\n' "$VETH_B" > "$TMP/conf.d/10.conf" || return 1
+	apply "filter = dport 1, dport 2\n" > /dev/null || return 1
+	rules_are '[]' || { cs filter list "$VETH_B"; return 1; }
+	rm -r "$TMP/conf.d"
+	apply "filter = dport 1, dport 2\nfilter = dport 3\n" > /dev/null || return 1
 	apply "stage2 = drop\n" > "$TMP/out" || return 1
 	grep -q "stage2 filter -> drop (its 3 filter rules go with it)" "$TMP/out" || { cat "$TMP/out"; return 1; }
 	cs detach "$VETH_B" > /dev/null
@@ -302,11 +312,14 @@ rules_refused()
 	printf '[%s]\ncpus = %s\nstage2 = drop\nfilter = dport 80\n' "$VETH_B" "$ONLINE" > "$TMP/b.conf"
 	cs check-config "$TMP/b.conf" > "$TMP/out" 2>&1
 	[[ $? == 1 ]] && grep -q "rules are for stage 2 filter" "$TMP/out" || { cat "$TMP/out"; return 1; }
+	printf '[%s]\ncpus = %s\nfilter = dport 80\nfilter = none\n' "$VETH_B" "$ONLINE" > "$TMP/b.conf"
+	cs check-config "$TMP/b.conf" > "$TMP/out" 2>&1
+	[[ $? == 1 ]] && grep -q "b.conf:4:.*none after other rules" "$TMP/out" || { cat "$TMP/out"; return 1; }
 	# Nine rules with no prefix cover every address: one too many.
 	printf '[%s]\ncpus = %s\nfilter = dport 11, dport 12, dport 13, dport 14, dport 15, dport 16, dport 17, dport 18, dport 19\n' \
 		"$VETH_B" "$ONLINE" > "$TMP/b.conf"
 	cs check-config "$TMP/b.conf" > "$TMP/out" 2>&1
-	[[ $? == 1 ]] && grep -q "b.conf:3:.*more than 8 of these rules cover one address" "$TMP/out" || { cat "$TMP/out"; return 1; }
+	[[ $? == 1 ]] && grep -q 'b.conf:3:.*"dport 19" makes more than 8 of these rules cover one address' "$TMP/out" || { cat "$TMP/out"; return 1; }
 	cs apply --config "$TMP/b.conf" > "$TMP/out" 2>&1
 	[[ $? == 2 ]] && ! has_pins "$NS_B" "$VETH_B" || { cat "$TMP/out"; return 1; }
 	local bad

@@ -1408,7 +1408,7 @@ static bool check_filter_icmp(int family)
  * carries the ports) and drops it; a later fragment carries none and
  * passes (its datagram is never reassembled without the first).
  */
-static bool check_filter_frag(int family)
+static bool check_filter_frag(int family, int dstopts)
 {
 	char *words[] = { "proto", "udp", "dport", "4000" };
 	struct cpusteer_bpf *skel, *s1 = NULL;
@@ -1441,6 +1441,7 @@ static bool check_filter_frag(int family)
 		if (family == 6) {
 			ipv6(&s);
 			s.frag_header = true;
+			s.dstopts_after_frag = dstopts;
 		}
 		s.dport = 4000;
 		s.more_frags = !i;		/* the first fragment */
@@ -1454,6 +1455,24 @@ static bool check_filter_frag(int family)
 	if (!ok)
 		ktap_print_msg("ipv%d fragments: first %d, later %d (want drop %d, pass %d)",
 			       family, v[0], v[1], XDP_DROP, XDP_PASS);
+	/* A first fragment cut inside its ports still matches on its
+	 * addresses.
+	 */
+	if (ok && family == 4 && !dstopts) {
+		char *by_src[] = { "src", "198.51.100.9/32" };
+
+		cs_frame_spec_init(&s);
+		cs_frame_set_addrs(&s, "198.51.100.9", "203.0.113.1");
+		s.more_frags = true;
+		len = cs_frame_build(&s, buf, sizeof(buf));
+		len = ETH_HLEN + 20 + 2;
+		ok = !cs_filter_parse(2, by_src, &rule) &&
+		     !cs_filter_add(fds, &rule, &num) &&
+		     !run(s1, buf, len, &r) && r.has_meta &&
+		     run_s2(prog, &r.meta, buf, len) == XDP_DROP;
+		if (!ok)
+			ktap_print_msg("a first fragment with 2 bytes of udp: not dropped by its source");
+	}
 	cpusteer_bpf__destroy(s1);
 	cpusteer_bpf__destroy(skel);
 	return ok;
@@ -1528,7 +1547,7 @@ int main(void)
 		targets.n = CS_DEFAULT_BUCKETS;
 
 	ktap_print_header();
-	ktap_set_plan(NCASES + NECASES + 32);
+	ktap_set_plan(NCASES + NECASES + 33);
 	/* Everything it needs is here (above): failing to load is a bug. */
 	if (load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &skel))
 		ktap_exit_fail("the stage-1 program does not load on this kernel, which has all it needs (see the libbpf log above)");
@@ -1589,10 +1608,12 @@ int main(void)
 			 "stage 2 filter: an icmp error is matched on its sender and on the flow it quotes");
 	ktap_test_result(check_filter_icmp(6),
 			 "stage 2 filter: an icmpv6 error is matched on its sender and on the flow it quotes");
-	ktap_test_result(check_filter_frag(4),
+	ktap_test_result(check_filter_frag(4, 0),
 			 "stage 2 filter: a port rule drops an ipv4 first fragment, a later one passes");
-	ktap_test_result(check_filter_frag(6),
+	ktap_test_result(check_filter_frag(6, 0),
 			 "stage 2 filter: a port rule drops an ipv6 first fragment, a later one passes");
+	ktap_test_result(check_filter_frag(6, 1),
+			 "stage 2 filter: the same with destination options after the fragment header (RFC 8200 4.5)");
 	ktap_test_result(check_filter_no_meta(),
 			 "stage 2 filter without metadata parses frames itself, tunnels too, counted");
 	ktap_test_result(check_mutations(skel),

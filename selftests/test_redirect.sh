@@ -159,6 +159,22 @@ no_rewrite()
 		{ echo "sent out $((sa - sb)), C's device received $((a - b)), dropped $((da - db))"; cat "$TMP/n.gen"; return 1; }
 }
 
+# A device that cannot send XDP frames, named in a config: apply refuses
+# it, dry run or not, and nothing changes (Linux 6.3: the device's XDP
+# features).
+dry_run_lo()
+{
+	local before
+
+	version_ge "$(uname -r)" 6.3 || return 0
+	before=$(cs status "$VETH_B" --json | jq -c '.[0] | {stage2, redirect, link_id}')
+	printf '[%s]\ncpus = %s\nredirect-dev = lo\n' "$VETH_B" "$ONLINE" > "$TMP/l.conf"
+	cs apply --config "$TMP/l.conf" --dry-run > "$TMP/out" 2>&1 && { cat "$TMP/out"; return 1; }
+	grep -q "lo cannot send XDP frames" "$TMP/out" || { cat "$TMP/out"; return 1; }
+	cs apply --config "$TMP/l.conf" > "$TMP/out" 2>&1 && { cat "$TMP/out"; return 1; }
+	[[ $(cs status "$VETH_B" --json | jq -c '.[0] | {stage2, redirect, link_id}') == "$before" ]]
+}
+
 # The device deleted: the kernel empties the devmap entry; frames are
 # dropped and counted, and status says the device is gone.
 dev_gone()
@@ -178,11 +194,12 @@ dev_gone()
 }
 
 ktap_header
-ktap_plan 6
+ktap_plan 7
 ktap_check "${#REFUSALS[@]} bad redirect options refused, said why, nothing attached" refused
 ktap_check "attach --redirect-dev with a destination MAC: status shows them" attach_out
 ktap_check "$FLOWS flows x $PACKETS frames A -> B -> C: each one B took arrives in C, in order, counted" through
 ktap_check "apply without the rewrite: changed in place; frames reach C's device, counted" no_rewrite
+ktap_check "a device that cannot send XDP frames: apply refuses it, dry run too, nothing changed" dry_run_lo
 ktap_check "the device deleted: frames dropped and counted as stage2_no_dev; status says so" dev_gone
 ktap_check "detach leaves nothing" eval 'cs detach "$VETH_B" > /dev/null && detached'
 ktap_finish

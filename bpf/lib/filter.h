@@ -101,57 +101,78 @@ static __always_inline void s2_loc_icmp(const struct cs_s2_loc *q,
 }
 
 /*
- * Where a first fragment's L4 header is (offset 0: it carries the ports),
- * or 0: not a first fragment. Stage 1 hashes fragments on their addresses
- * and so leaves their L4 header unlocated; port rules need it.
+ * A first fragment (offset 0: it carries the ports): where its L4 header
+ * is, into @loc->l4, and for IPv6 its protocol, into @loc->proto (stage 1
+ * keeps the fragment header's next header, which may be a destination-
+ * options header: RFC 8200 allows them in the fragmentable part); 0, or
+ * -1 for anything else. Stage 1 hashes fragments on their addresses and
+ * locates no L4 header; port rules need it.
+ *
+ * Verifier workaround: a global function, checked once though s2_flow
+ * runs twice for an ICMP error.
  */
-static __always_inline __u32 s2_first_frag_l4(void *data, void *end,
-					       long l3, __u8 ipver)
+__noinline int cs_first_frag(struct xdp_md *ctx, struct cs_s2_loc *loc)
 {
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
 	struct ipv6_opt_hdr *opt;
 	struct cs_ipv6_frag *frag;
 	struct ipv6hdr *ip6;
 	struct iphdr *ip;
-	__u32 pos, nexthdr;
-	long off;
+	__u32 nexthdr, first = 0;
+	long off, l3;
 	int i;
 
-	if (ipver == 4) {
+	if (!loc)
+		return -1;
+	l3 = CS_IN_BOUNDS(loc->l3, CS_S2_MAX_OFF + 1);
+	if (l3 < 0)
+		return -1;
+	if (loc->ipver == 4) {
 		ip = data + l3;
 		if ((void *)(ip + 1) > end || ip->ihl < 5 ||
 		    (ip->frag_off & bpf_htons(0x1fff)) ||
 		    !(ip->frag_off & bpf_htons(0x2000)))
-			return 0;
-		return l3 + ip->ihl * 4;
+			return -1;
+		loc->l4 = l3 + ip->ihl * 4;
+		return 0;
 	}
 	ip6 = data + l3;
-	if ((void *)(ip6 + 1) > end)
-		return 0;
+	if (loc->ipver != 6 || (void *)(ip6 + 1) > end)
+		return -1;
 	nexthdr = ip6->nexthdr;
-	pos = l3 + sizeof(*ip6);
-	for (i = 0; i < CS_IPV6_EXT_MAX; i++) {
+	off = l3 + sizeof(*ip6);
+	for (i = 0; i < CS_IPV6_EXT_MAX + 1; i++) {
 		/* Verifier workaround (Linux 6.1), as in s2_flow. */
-		off = CS_IN_BOUNDS(pos, CS_S2_MAX_OFF + 1);
+		off = CS_IN_BOUNDS(off, CS_S2_MAX_OFF + 1);
 		if (off < 0)
-			return 0;
+			return -1;
 		if (nexthdr == IPPROTO_FRAGMENT) {
 			frag = data + off;
 			if ((void *)(frag + 1) > end ||
 			    (frag->frag_off & bpf_htons(0xfff8)) ||
 			    !(frag->frag_off & bpf_htons(1)))
-				return 0;
-			return off + sizeof(*frag);
+				return -1;
+			first = 1;
+			nexthdr = frag->nexthdr;
+			off += sizeof(*frag);
+			continue;
 		}
-		if (!ipv6_is_ext(nexthdr))
+		if (!ipv6_is_ext(nexthdr)) {
+			if (!first)
+				return -1;
+			loc->l4 = off;
+			loc->proto = nexthdr;
 			return 0;
+		}
 		opt = data + off;
 		if ((void *)(opt + 1) > end)
-			return 0;
-		pos = off + (nexthdr == IPPROTO_AH ? (opt->hdrlen + 2) * 4 :
-						     (opt->hdrlen + 1) * 8);
+			return -1;
+		off += nexthdr == IPPROTO_AH ? (opt->hdrlen + 2) * 4 :
+					       (opt->hdrlen + 1) * 8;
 		nexthdr = opt->nexthdr;
 	}
-	return 0;
+	return -1;
 }
 
 static __always_inline int s2_flow(struct xdp_md *ctx,
@@ -192,13 +213,19 @@ static __always_inline int s2_flow(struct xdp_md *ctx,
 	}
 	f->ipver = loc->ipver;
 	f->proto = loc->proto;
-	if (!l4 && l4_has_ports(loc->proto))
-		l4 = CS_IN_BOUNDS(s2_first_frag_l4(data, end, l3, loc->ipver),
-				  CS_S2_MAX_OFF + 1);
-	if (l4 > 0 && l4_has_ports(loc->proto)) {
-		p = data + l4;
-		if ((void *)(p + 1) > end)
-			return -1;
+	if (!l4) {
+		struct cs_s2_loc frag = *loc;
+
+		if (!cs_first_frag(ctx, &frag)) {
+			l4 = CS_IN_BOUNDS(frag.l4, CS_S2_MAX_OFF + 1);
+			f->proto = frag.proto;
+		}
+	}
+	/* Ports only where they are whole (a first fragment may carry
+	 * fewer); the addresses are matched all the same.
+	 */
+	p = data + (l4 > 0 ? l4 : 0);
+	if (l4 > 0 && l4_has_ports(f->proto) && (void *)(p + 1) <= end) {
 		f->sport = bpf_ntohs(p->src);
 		f->dport = bpf_ntohs(p->dst);
 		f->has_ports = 1;

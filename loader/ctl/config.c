@@ -528,7 +528,7 @@ static void read_conf_d(struct parse *p, const char *path)
 
 static void apply_entries(struct parse *p, int section, struct cs_spec *s)
 {
-	bool more_rules = false;	/* a later filter line adds */
+	const char *rules_file = NULL;	/* a later filter line there adds */
 	int i, k;
 
 	for (i = 0; i < p->nent; i++) {
@@ -539,10 +539,14 @@ static void apply_entries(struct parse *p, int section, struct cs_spec *s)
 		k = cs_spec_index(e->opt);
 		/* Checked when read; only an override can differ. */
 		cs_err_where(e->file, e->line);
+		/* filter lines add up within a file; a later file's first
+		 * one replaces them, as any key does.
+		 */
 		cs_spec_set(s, e->opt, e->value, e->opt->name,
-			    !(e->opt->key == CS_OPT_FILTER && more_rules));
+			    !(e->opt->key == CS_OPT_FILTER &&
+			      rules_file && !strcmp(rules_file, e->file)));
 		if (e->opt->key == CS_OPT_FILTER)
-			more_rules = true;
+			rules_file = e->file;
 		cs_err_where(NULL, 0);
 		s->file[k] = e->file;
 		s->line[k] = e->line;

@@ -417,8 +417,10 @@ static int set_of(const struct table *t, const struct fkey *k,
 		if (!key_contains(&q, k))
 			continue;
 		*exact |= key_equal(&q, k);
-		if (set->n == CS_FILTER_COVER)
+		if (set->n == CS_FILTER_COVER) {
+			set->rule[0] = i;	/* the one too many */
 			return -E2BIG;
+		}
 		set->rule[set->n++] = i;
 	}
 	return 0;
@@ -776,8 +778,8 @@ int cs_filter_check(const struct cs_filter_rule *r, __u32 n)
 			}
 		rule_key(&r[i], &k);
 		if (!err && set_of(&t, &k, &set, &exact) == -E2BIG) {
-			cs_filter_format(&r[i], text, sizeof(text));
-			cs_err("\"%s\": more than %u of these rules cover one address%s: merge some of them",
+			cs_filter_format(&r[set.rule[0]], text, sizeof(text));
+			cs_err("\"%s\" makes more than %u of these rules cover one address%s: merge some of them",
 			       text, CS_FILTER_COVER,
 			       k.map == CS_FLT_ANY ? " (rules with no prefix)" : "");
 			err = -E2BIG;

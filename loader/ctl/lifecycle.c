@@ -1026,12 +1026,23 @@ static int update_prepare(struct update *u)
 			     sizeof(cur->stage2_name) - 1))
 			cs_custom_close(&u->custom);
 	}
-	if (w->stage2 == CS_STAGE2_REDIRECT && cur->stage2 == CS_STAGE2_REDIRECT) {
+	if (w->stage2 == CS_STAGE2_REDIRECT) {
 		__u32 ifindex = 0;
 
-		cs_iface_index(w->out_ifname, &ifindex);	/* 0: none */
-		u->out_changed = ifindex != cur->out_ifindex ||
-				 memcmp(&cur->out, &w->out, sizeof(w->out));
+		/* Refused now, dry run or not, rather than half-way. */
+		if (cs_iface_index(w->out_ifname, &ifindex)) {
+			cs_err("%s: --redirect-dev %s: no such interface in this network namespace",
+			       u->a->ifname, w->out_ifname);
+			return -ENODEV;
+		}
+		if (!cs_netdev_has_xdp_xmit(ifindex)) {
+			cs_err("%s: --redirect-dev %s cannot send XDP frames (its driver has no ndo_xdp_xmit; a veth takes them only while its peer runs XDP or has GRO on)",
+			       u->a->ifname, w->out_ifname);
+			return -EOPNOTSUPP;
+		}
+		u->out_changed = cur->stage2 == CS_STAGE2_REDIRECT &&
+				 (ifindex != cur->out_ifindex ||
+				  memcmp(&cur->out, &w->out, sizeof(w->out)));
 	}
 	u->new_cpumap_vals = cur->qsize != w->qsize ||
 			     cur->stage2 != (int)w->stage2 ||

@@ -190,10 +190,16 @@ static int set_filter(struct cs_spec *s, const char *val, const char *what,
 	int n, err = 0;
 	size_t len;
 
+	if (!strcmp(val, "none")) {
+		if (!replace && s->nfilter) {
+			cs_err("%s none after other rules: give none alone", what);
+			return -EINVAL;
+		}
+		s->nfilter = 0;
+		return 0;
+	}
 	if (replace)
 		s->nfilter = 0;
-	if (!strcmp(val, "none"))
-		return 0;
 	buf = strdup(val);
 	if (!buf)
 		return -ENOMEM;

@@ -197,6 +197,15 @@ static size_t build_ipv6(const struct cs_frame_spec *s, struct builder *b)
 		next = f;
 		put16(f + 2, (s->frag_offset << 3) | (s->more_frags ? 1 : 0));
 		f[7] = 0x42;	/* identification */
+		/* The fragmentable part may start with more (RFC 8200 4.5). */
+		for (i = 0; i < s->dstopts_after_frag; i++) {
+			__u8 *e = put(b, 8);
+
+			if (!e)
+				return off;
+			*next = IPPROTO_DSTOPTS;
+			next = e;
+		}
 	}
 	*next = s->proto;
 	return off;

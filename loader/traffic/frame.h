@@ -90,6 +90,7 @@ struct cs_frame_spec {
 	__u16 frag_offset;	/* in 8-byte units */
 	bool more_frags;
 	bool frag_header;	/* IPv6: add a fragment header */
+	__u8 dstopts_after_frag;	/* destination-options headers after it */
 	__u8 n_ext;		/* IPv6 extension headers before L4 */
 	__u8 ext[CS_FRAME_EXT_MAX];	/* IPPROTO_HOPOPTS, _ROUTING, ... */
 	__u16 sport;		/* host order */
