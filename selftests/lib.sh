@@ -300,6 +300,26 @@ NETNS_UP_TRIES=50
 # Names carry our PID so parallel or stale runs never collide or get
 # deleted by someone else's cleanup. Returns non-zero if any step fails;
 # whatever was built by then is still removed by netns_cleanup.
+# refused: each REFUSALS entry "EXIT|MESSAGE-PART|ATTACH-ARGS" makes
+# "cs attach $VETH_B --cpus $ONLINE ARGS" exit EXIT, say MESSAGE-PART and
+# leave nothing ("detached"); the test defines cs, detached, ONLINE, TMP.
+refused()
+{
+	local r want msg args rc
+
+	for r in "${REFUSALS[@]}"; do
+		IFS='|' read -r want msg args <<< "$r"
+		# shellcheck disable=SC2086
+		cs attach "$VETH_B" --cpus "$ONLINE" $args > /dev/null 2> "$TMP/err"
+		rc=$?
+		if [[ $rc != "$want" ]] || ! grep -q -- "$msg" "$TMP/err" || ! detached; then
+			echo "attach $args: exit $rc (want $want), message:"
+			cat "$TMP/err"
+			return 1
+		fi
+	done
+}
+
 netns_setup()
 {
 	local prefix=${1:-cs}

@@ -53,22 +53,6 @@ REFUSALS=(
 	"2|custom needs --stage2-obj|--stage2 custom"
 	"2|give that too|--stage2-prog fits"
 )
-refused()
-{
-	local r want msg args rc
-
-	for r in "${REFUSALS[@]}"; do
-		IFS='|' read -r want msg args <<< "$r"
-		# shellcheck disable=SC2086
-		cs attach "$VETH_B" --cpus "$ONLINE" $args > /dev/null 2> "$TMP/err"
-		rc=$?
-		if [[ $rc != "$want" ]] || ! grep -q -- "$msg" "$TMP/err" || ! detached; then
-			echo "attach $args: exit $rc (want $want), message:"
-			cat "$TMP/err"
-			return 1
-		fi
-	done
-}
 
 # The example's per-CPU record, as bpftool shows its map.
 seen()

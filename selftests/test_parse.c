@@ -1225,6 +1225,23 @@ static bool check_meta(struct cpusteer_bpf *plain)
 	return ok;
 }
 
+/* Stage 2's test-run twins loaded: the filter's maps and its program. */
+static int load_s2(struct cpusteer_bpf **skel, int fds[CS_FLT_MAPS],
+		   int *prog)
+{
+	struct cs_steer_cfg cfg;
+
+	cs_steer_cfg_init(&cfg);
+	cs_key_random(cfg.params.key);
+	cfg.cpus = targets;
+	cfg.stage2 = CS_STAGE2_NONE;
+	cfg.bench_stage2 = true;
+	if (cs_steer_load(&cfg, skel))
+		return -1;
+	*prog = bpf_program__fd((*skel)->progs.cs_s2b_flt);
+	return cs_filter_maps_skel((*skel)->obj, fds);
+}
+
 /* One run of stage 2's test-run twin @prog: metadata (@meta, NULL: none)
  * then the frame; its verdict, or -1.
  */
@@ -1263,27 +1280,17 @@ static bool check_filter_no_meta(void)
 	char *words[] = { "src", "198.51.100.7/32", "proto", "udp",
 			  "dport", "4000" };
 	struct cpusteer_bpf *skel, *s1 = NULL;
-	struct cs_steer_cfg cfg;
 	struct cs_filter_rule rule;
 	struct cs_frame_spec s;
-	int fds[CS_FLT_MAPS], i, prog, stats;
+	int fds[CS_FLT_MAPS], prog, stats;
 	__u8 plain[256], other[256], vx[256];
 	__u32 lp, lo, lv, num;
 	struct result r;
 	__u64 nm0, nm1;
 	bool ok;
 
-	cs_steer_cfg_init(&cfg);
-	cs_key_random(cfg.params.key);
-	cfg.cpus = targets;
-	cfg.stage2 = CS_STAGE2_NONE;
-	cfg.bench_stage2 = true;
-	if (cs_steer_load(&cfg, &skel))
+	if (load_s2(&skel, fds, &prog))
 		return false;
-	for (i = 0; i < CS_FLT_MAPS; i++)
-		fds[i] = bpf_map__fd(bpf_object__find_map_by_name(
-			skel->obj, cs_flt_map_names[i]));
-	prog = bpf_program__fd(skel->progs.cs_s2b_flt);
 	stats = bpf_map__fd(skel->maps.cs_stats);
 	ok = !cs_filter_parse(6, words, &rule) &&
 	     !cs_filter_add(fds, &rule, &num);
@@ -1337,24 +1344,14 @@ static bool check_filter_icmp(int family)
 	struct cpusteer_bpf *skel, *s1 = NULL;
 	struct cs_filter_rule rule;
 	struct cs_frame_spec q, err;
-	struct cs_steer_cfg cfg;
 	__u8 qbuf[256], buf[512];
-	int fds[CS_FLT_MAPS], i, prog;
+	int fds[CS_FLT_MAPS], prog;
 	struct result r;
 	__u32 len, num;
 	bool ok;
 
-	cs_steer_cfg_init(&cfg);
-	cs_key_random(cfg.params.key);
-	cfg.cpus = targets;
-	cfg.stage2 = CS_STAGE2_NONE;
-	cfg.bench_stage2 = true;
-	if (cs_steer_load(&cfg, &skel))
+	if (load_s2(&skel, fds, &prog))
 		return false;
-	for (i = 0; i < CS_FLT_MAPS; i++)
-		fds[i] = bpf_map__fd(bpf_object__find_map_by_name(
-			skel->obj, cs_flt_map_names[i]));
-	prog = bpf_program__fd(skel->progs.cs_s2b_flt);
 	/* The error, 10.9.9.9 to 10.0.0.1, quotes 10.0.0.1 -> 10.0.0.2. */
 	cs_frame_spec_init(&q);
 	cs_frame_set_addrs(&q, family == 6 ? "2001:db8::a" : "10.0.0.1",
@@ -1414,24 +1411,14 @@ static bool check_filter_frag(int family, int dstopts)
 	struct cpusteer_bpf *skel, *s1 = NULL;
 	struct cs_filter_rule rule;
 	struct cs_frame_spec s;
-	struct cs_steer_cfg cfg;
 	int fds[CS_FLT_MAPS], i, prog, v[2] = { -1, -1 };
 	struct result r;
 	__u8 buf[256];
 	__u32 len, num;
 	bool ok;
 
-	cs_steer_cfg_init(&cfg);
-	cs_key_random(cfg.params.key);
-	cfg.cpus = targets;
-	cfg.stage2 = CS_STAGE2_NONE;
-	cfg.bench_stage2 = true;
-	if (cs_steer_load(&cfg, &skel))
+	if (load_s2(&skel, fds, &prog))
 		return false;
-	for (i = 0; i < CS_FLT_MAPS; i++)
-		fds[i] = bpf_map__fd(bpf_object__find_map_by_name(
-			skel->obj, cs_flt_map_names[i]));
-	prog = bpf_program__fd(skel->progs.cs_s2b_flt);
 	load_meta = 1;
 	ok = !load(CS_HASH_L4_SYM, CS_FALLBACK_PASS, &s1) &&
 	     !cs_filter_parse(4, words, &rule) && !cs_filter_add(fds, &rule, &num);

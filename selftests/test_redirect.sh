@@ -81,22 +81,6 @@ REFUSALS=(
 # The device's XDP features say whether it can send XDP frames (Linux 6.3).
 version_ge "$(uname -r)" 6.3 &&
 	REFUSALS+=("1|cannot send XDP frames|--redirect-dev lo")
-refused()
-{
-	local r want msg args rc
-
-	for r in "${REFUSALS[@]}"; do
-		IFS='|' read -r want msg args <<< "$r"
-		# shellcheck disable=SC2086
-		cs attach "$VETH_B" --cpus "$ONLINE" $args > /dev/null 2> "$TMP/err"
-		rc=$?
-		if [[ $rc != "$want" ]] || ! grep -q -- "$msg" "$TMP/err" || ! detached; then
-			echo "attach $args: exit $rc (want $want), message:"
-			cat "$TMP/err"
-			return 1
-		fi
-	done
-}
 
 attach_out()
 {
