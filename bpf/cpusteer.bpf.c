@@ -13,6 +13,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 
 #include "cpusteer.h"
 #include "cs_hash.h"
@@ -186,8 +187,10 @@ static __always_inline int cs_steer_hash(struct xdp_md *ctx,
 		return cs_fallback(st, CS_REASON_NO_TARGET);
 	if (cs_params.record & CS_RECORD_ON)	/* classify: no live counts */
 		cs_record_set(CS_REASON_HASHED, bucket, cpu, hash >> 32);
-	else
+	else {
 		b->packets++;
+		b->bytes += ctx->data_end - ctx->data;
+	}
 	if (o.meta)
 		cs_meta_put(ctx, st, hash, bucket, fd);
 	return act;
@@ -476,7 +479,10 @@ int cs_stage2_out(struct xdp_md *ctx)
 	return act;
 }
 
-/* Runs on the RX CPU once per bulk flush (up to 8 frames) to one target. */
+/*
+ * Runs on the RX CPU once per bulk flush (up to 8 frames) to one target:
+ * @processed frames offered to the ring, @drops of them refused (full).
+ */
 SEC("tp_btf/xdp_cpumap_enqueue")
 int BPF_PROG(cs_trace_enqueue, int map_id, unsigned int processed,
 	     unsigned int drops, int to_cpu)
@@ -484,28 +490,110 @@ int BPF_PROG(cs_trace_enqueue, int map_id, unsigned int processed,
 	struct cs_stats *st;
 	long cpu;
 
-	if (map_id != cs_cpumap_id || !drops)
+	if (map_id != cs_cpumap_id)
 		return 0;
 	st = cs_stats_get();
 	if (!st)
 		return 0;
 	st->reason[CS_REASON_CPUMAP_DROP] += drops;
 	cpu = CS_IN_BOUNDS((__u32)to_cpu, CS_MAX_CPUS);	/* -1 stays out */
-	if (cpu >= 0)
-		st->enqueue_drops[cpu] += drops;
+	if (cpu < 0)
+		return 0;
+	st->enq_frames[cpu] += processed;
+	st->enq_bulks[cpu]++;
+	st->enqueue_drops[cpu] += drops;
 	return 0;
 }
 
-struct net_device;
+/* The kernel's struct xdp_cpumap_stats (4.15+ form), relocated by CO-RE. */
+struct xdp_cpumap_stats {
+	unsigned int redirect;
+	unsigned int pass;
+	unsigned int drop;
+} __attribute__((preserve_access_index));
+
+/*
+ * Runs on the target CPU, in its cpumap kthread, once per pass of the
+ * kthread's loop: @processed frames taken off the ring, @drops lost for
+ * want of SKB memory, @sched set when it slept or yielded first, and the
+ * verdicts of the cpumap program (cpusteer's or a user's) over them.
+ */
+SEC("tp_btf/xdp_cpumap_kthread")
+int BPF_PROG(cs_trace_kthread, int map_id, unsigned int processed,
+	     unsigned int drops, int sched, struct xdp_cpumap_stats *xs)
+{
+	struct cs_stats *st;
+
+	if (map_id != cs_cpumap_id)
+		return 0;
+	st = cs_stats_get();
+	if (!st)
+		return 0;
+	st->kt_frames += processed;
+	st->kt_drops += drops;
+	st->kt_sched += !!sched;
+	st->kt_runs++;
+	if (xs) {
+		st->kt_pass += xs->pass;
+		st->kt_drop += xs->drop;
+		st->kt_redirect += xs->redirect;
+	}
+	return 0;
+}
+
 struct bpf_prog;
+
+/* Only the fields read, relocated by CO-RE against the running kernel. */
+struct net {
+	__u64 net_cookie;
+} __attribute__((preserve_access_index));
+
+typedef struct {
+	struct net *net;
+} possible_net_t;
+
+struct net_device {
+	int ifindex;
+	possible_net_t nd_net;
+} __attribute__((preserve_access_index));
+
+/* The steered interface, for xdp_exception; set by the loader. */
+__u32 cs_ifindex;
+__u64 cs_netns_cookie;	/* 0: do not check (no cookie before 5.14) */
 
 SEC("tp_btf/xdp_redirect_err")
 int BPF_PROG(cs_trace_redirect_err, const struct net_device *dev,
 	     const struct bpf_prog *xdp, const void *tgt, int err,
 	     enum bpf_map_type map_type, __u32 map_id, __u32 index)
 {
-	if (map_id == cs_cpumap_id)
-		cs_count(CS_REASON_REDIRECT_ERR);
+	struct cs_stats *st;
+	__u32 e = -err;
+
+	if (map_id != cs_cpumap_id)
+		return 0;
+	st = cs_stats_get();
+	if (!st)
+		return 0;
+	st->reason[CS_REASON_REDIRECT_ERR]++;
+	st->redirect_errno[e < CS_ERRNO_SLOTS ? e : 0]++;
+	return 0;
+}
+
+/*
+ * An aborted or invalid verdict on the steered interface: stage 1's (the
+ * driver raises it) or stage 2's (cpumap raises it with the frame's RX
+ * device). Matched by ifindex within the attachment's namespace.
+ */
+SEC("tp_btf/xdp_exception")
+int BPF_PROG(cs_trace_exception, const struct net_device *dev,
+	     const struct bpf_prog *xdp, __u32 act)
+{
+	if (!dev || BPF_CORE_READ(dev, ifindex) != (int)cs_ifindex)
+		return 0;
+	if (cs_netns_cookie && bpf_core_field_exists(struct net, net_cookie) &&
+	    BPF_CORE_READ(dev, nd_net.net, net_cookie) != cs_netns_cookie)
+		return 0;
+	cs_count(CS_REASON_XDP_EXCEPTION);
 	return 0;
 }
 

@@ -154,7 +154,8 @@ enum cs_hash_mode {
 	X(STAGE2_NO_META, "stage2_no_meta", "stage 2 found no metadata and parsed the frame itself") \
 	X(STAGE2_FILTERED, "stage2_filtered", "stage 2 filter: dropped by a rule (counted per rule too)") \
 	X(STAGE2_REDIRECT, "stage2_redirect", "stage 2 redirect: sent out of --redirect-dev") \
-	X(STAGE2_NO_DEV,  "stage2_no_dev",  "stage 2 redirect: dropped, --redirect-dev is gone")
+	X(STAGE2_NO_DEV,  "stage2_no_dev",  "stage 2 redirect: dropped, --redirect-dev is gone") \
+	X(XDP_EXCEPTION,  "xdp_exception",  "the kernel raised an XDP exception on the interface (aborted or invalid verdict, stage 1 or 2)")
 
 #define CS_REASON_ENUM(sfx, name, help) CS_REASON_##sfx,
 enum cs_reason {
@@ -229,17 +230,42 @@ struct cs_bucket {
 	__u32 cpu;
 	__u32 pad;
 	__u64 packets;
+	__u64 bytes;		/* frame lengths, as XDP sees them */
 };
 
 /*
+ * Redirect errors are counted by errno (the tracepoint's -err): slots
+ * 1..CS_ERRNO_SLOTS-1 by number, slot 0 for any larger one. The kernel's
+ * redirect fails with a handful of small errnos (ENOENT, EINVAL, ENOSPC,
+ * EOVERFLOW, ENETDOWN...), all below 64.
+ */
+#define CS_ERRNO_SLOTS		64
+
+/*
  * Per-CPU counters of everything that is not a hashed redirect: one value
- * per CPU, read and summed by the loader. reason[CS_REASON_HASHED] is never
- * written by BPF (hashed frames count in their bucket); readers fill it in.
+ * per CPU, read by the loader per CPU and summed. reason[CS_REASON_HASHED]
+ * is never written by BPF (hashed frames count in their bucket); readers
+ * fill it in. A CPU's value holds what it did in both roles: as an RX CPU
+ * (stage 1's reasons, its enqueues by target from xdp_cpumap_enqueue,
+ * once per bulk of up to 8 frames) and as a target (stage 2's reasons,
+ * its cpumap kthread from xdp_cpumap_kthread, which runs on that CPU).
  */
 struct cs_stats {
 	__u64 reason[CS_REASON_MAX];
 	__u64 encap[CS_ENCAP_MAX];	 /* encapsulations entered */
-	__u64 enqueue_drops[CS_MAX_CPUS]; /* by target CPU, ring full */
+	__u64 redirect_errno[CS_ERRNO_SLOTS]; /* xdp_redirect_err, by -err */
+	/* the kthread of this CPU's cpumap entry */
+	__u64 kt_frames;		/* frames taken off the ring */
+	__u64 kt_drops;			/* dropped: no memory for the SKB */
+	__u64 kt_sched;			/* times it slept or yielded */
+	__u64 kt_runs;			/* passes of its loop */
+	__u64 kt_pass;			/* stage 2's verdicts, whichever */
+	__u64 kt_drop;			/* program (cpusteer's or a */
+	__u64 kt_redirect;		/* custom one) runs there */
+	/* by target CPU: what this CPU offered the target's ring */
+	__u64 enq_frames[CS_MAX_CPUS];	 /* frames, dropped ones included */
+	__u64 enq_bulks[CS_MAX_CPUS];	 /* flushes that carried them */
+	__u64 enqueue_drops[CS_MAX_CPUS]; /* ring full */
 };
 
 /* What one frame did, written only by a program loaded with record set. */

@@ -628,7 +628,7 @@ static bool check_ring_drops(void)
 	if (sched_setaffinity(0, sizeof(set), &set) ||
 	    cs_steer_load(&cfg, &skel))
 		return false;
-	if (cs_steer_attach_tracing(skel, links))
+	if (cs_steer_attach_tracing(skel, 0, links))
 		goto out;
 	cs_frame_spec_init(&s);
 	opts.data_in = buf;

@@ -447,6 +447,15 @@ int cs_attachment_select(const struct cs_state *st, const char *only,
 	return n;
 }
 
+static __u32 value_size(int map_fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(map_fd, &info, &len) ? 0 :
+	       info.value_size;
+}
+
 int cs_attachment_open(const struct cs_state *st, const struct cs_pin_key *k,
 		       struct cs_attachment *a)
 {
@@ -492,6 +501,8 @@ int cs_attachment_open(const struct cs_state *st, const struct cs_pin_key *k,
 		cs_attachment_close(a);
 		return -ENOENT;
 	}
+	a->old_layout = value_size(a->stats_fd) != sizeof(struct cs_stats) ||
+			value_size(a->table_fd) != sizeof(struct cs_bucket);
 	/* Helpers below report through cs_err(): keep that for a->error. */
 	cs_err_capture(why, sizeof(why));
 	what = "the XDP link";

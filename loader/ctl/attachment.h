@@ -52,6 +52,9 @@ struct cs_attachment {
 	__u32 out_ifindex;	/* stage 2 redirect: the device (0: gone) */
 	struct cs_out out;	/* and the MAC rewrite */
 	const char *xdp_mode;	/* "native", "skb", or why neither */
+	bool old_layout;	/* counters laid out by another cpusteer
+				 * version: stats cannot read them, an
+				 * update attaches it again */
 	char error[512];	/* why cs_attachment_open() failed */
 };
 

@@ -63,6 +63,21 @@ int cs_iface_resolve(const char *name, __u32 *ifindex)
 	return -ENODEV;
 }
 
+__u64 cs_netns_cookie(void)
+{
+	socklen_t len = sizeof(__u64);
+	__u64 c = 0;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &c, &len))
+		c = 0;
+	close(fd);
+	return c;
+}
+
 int cs_netns_id(__u64 *id)
 {
 	socklen_t len = sizeof(*id);

@@ -27,6 +27,8 @@ int cs_iface_resolve(const char *name, __u32 *ifindex);
  * its nsfs inode, which a later namespace may get again.
  */
 int cs_netns_id(__u64 *id);
+/* This network namespace's cookie (Linux 5.14+); 0 when it has none. */
+__u64 cs_netns_cookie(void);
 
 /* A device's hardware address, to tell it from a later one that gets the
  * same ifindex (ip link add ... index N).

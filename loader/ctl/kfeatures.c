@@ -119,6 +119,12 @@ static bool probe(enum cs_feature f)
 	case CS_FEAT_TP_ENQUEUE:
 		return btf_has("btf_trace_xdp_cpumap_enqueue",
 			       BTF_KIND_TYPEDEF);
+	case CS_FEAT_TP_KTHREAD:
+		return btf_has("btf_trace_xdp_cpumap_kthread",
+			       BTF_KIND_TYPEDEF) &&
+		       btf_has("xdp_cpumap_stats", BTF_KIND_STRUCT);
+	case CS_FEAT_TP_EXCEPTION:
+		return btf_has("btf_trace_xdp_exception", BTF_KIND_TYPEDEF);
 	case CS_FEAT_TP_REDIRECT_ERR:
 		return btf_has("btf_trace_xdp_redirect_err", BTF_KIND_TYPEDEF);
 	case CS_FEAT_TP_DEVMAP_XMIT:

@@ -33,7 +33,13 @@ enum cs_need {
 	X(XDP_LINK, "xdp_link", "XDP attached through a bpf_link (pinned)", \
 	  "5.9", CS_NEED_STEER)						\
 	X(TP_ENQUEUE, "tp_cpumap_enqueue",				\
-	  "tracepoint xdp_cpumap_enqueue: ring-full drops", "4.15",	\
+	  "tracepoint xdp_cpumap_enqueue: bulks and ring-full drops", "4.15", \
+	  CS_NEED_STEER)						\
+	X(TP_KTHREAD, "tp_cpumap_kthread",				\
+	  "tracepoint xdp_cpumap_kthread (5.9 form): the targets' kthreads", \
+	  "5.9", CS_NEED_STEER)						\
+	X(TP_EXCEPTION, "tp_xdp_exception",				\
+	  "tracepoint xdp_exception: aborted and invalid verdicts", "4.13", \
 	  CS_NEED_STEER)						\
 	X(TP_REDIRECT_ERR, "tp_redirect_err",				\
 	  "tracepoint xdp_redirect_err: failed redirects", "4.14",	\

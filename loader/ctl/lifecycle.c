@@ -231,12 +231,13 @@ static int pin_tracing(struct cpusteer_bpf *skel, const struct cs_life *a)
 {
 	static const enum cs_pin pins[CS_TRACE_LINKS] = {
 		CS_PIN_TRACE_ENQUEUE, CS_PIN_TRACE_REDIRECT_ERR,
+		CS_PIN_TRACE_KTHREAD, CS_PIN_TRACE_EXCEPTION,
 	};
 	struct bpf_link *links[CS_TRACE_LINKS];
 	char path[256];
 	int i, err;
 
-	err = cs_steer_attach_tracing(skel, links);
+	err = cs_steer_attach_tracing(skel, a->ifindex, links);
 	for (i = 0; i < CS_TRACE_LINKS; i++) {
 		cs_pin_path(path, sizeof(path), &a->key, pins[i]);
 		if (!err && (err = bpf_link__pin(links[i], path)))
@@ -1299,11 +1300,12 @@ int cs_life_update(struct cs_life *a, const struct cs_attachment *cur,
 	err = update_prepare(u);
 	if (err)
 		goto out;
-	if (strcmp(cur->xdp_mode, mode) || planned != a->spec->automatic ||
-	    (planned && plan_pending(a))) {
+	if (cur->old_layout || strcmp(cur->xdp_mode, mode) ||
+	    planned != a->spec->automatic || (planned && plan_pending(a))) {
 		snprintf(u->said, sizeof(u->said),
 			 "%s: %s%s: %s detached and attached again (frames are not steered meanwhile)\n",
 			 a->ifname, dry_run ? "would " : "",
+			 cur->old_layout ? "give it this cpusteer's counters (another version attached it)" :
 			 strcmp(cur->xdp_mode, mode) ? "change the XDP mode, which needs a new link" :
 			 planned != a->spec->automatic ? "change between planned and given targets" :
 							 "change the interrupt pinning or RPS masks",

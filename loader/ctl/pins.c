@@ -28,6 +28,8 @@ const char *const cs_pin_names[CS_PIN_MAX] = {
 	[CS_PIN_STATS] = "stats",
 	[CS_PIN_TRACE_ENQUEUE] = "trace_enqueue",
 	[CS_PIN_TRACE_REDIRECT_ERR] = "trace_redirect_err",
+	[CS_PIN_TRACE_KTHREAD] = "trace_kthread",
+	[CS_PIN_TRACE_EXCEPTION] = "trace_exception",
 	[CS_PIN_SAVED] = "saved",
 };
 

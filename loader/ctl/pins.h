@@ -3,7 +3,8 @@
  * What an attachment leaves in bpffs, so steering outlives the loader:
  *
  *   /sys/fs/bpf/cpusteer/netns-ID/if-IFINDEX/
- *	meta link cpu_map table stats trace_enqueue trace_redirect_err saved
+ *	meta link cpu_map table stats trace_enqueue trace_redirect_err
+ *	trace_kthread trace_exception saved
  *
  * keyed by the network namespace (its cookie, or before Linux 5.14 its
  * nsfs inode: see cs_netns_id()) and the interface's ifindex in it: a
@@ -48,6 +49,8 @@ enum cs_pin {
 	CS_PIN_STATS,
 	CS_PIN_TRACE_ENQUEUE,
 	CS_PIN_TRACE_REDIRECT_ERR,
+	CS_PIN_TRACE_KTHREAD,
+	CS_PIN_TRACE_EXCEPTION,
 	CS_PIN_SAVED,		/* attach --auto: the values to restore */
 	CS_PIN_MAX,
 };

@@ -9,74 +9,222 @@
 #include "log.h"
 #include "stats.h"
 
-int cs_table_read(int table_fd, __u32 nbuckets, __u32 *cpu, __u64 *packets)
-{
-	int ncpus = libbpf_num_possible_cpus(), i, err = 0;
-	struct cs_bucket *v;
-	__u32 b;
-
-	if (ncpus < 0)
-		return ncpus;
-	v = calloc(ncpus, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (b = 0; b < nbuckets; b++) {
-		if (bpf_map_lookup_elem(table_fd, &b, v)) {
-			err = -errno;
-			cs_err("cannot read bucket %u of the indirection table: %s",
-			       b, strerror(errno));
-			break;
-		}
-		if (cpu)
-			cpu[b] = v[0].cpu;
-		if (!packets)
-			continue;
-		packets[b] = 0;
-		for (i = 0; i < ncpus; i++)
-			packets[b] += v[i].packets;
-	}
-	free(v);
-	return err;
-}
-
-/* Hashed frames per target: the buckets' counts, by the buckets' targets. */
-static int snapshot_targets(int table_fd, __u32 nbuckets,
-			    struct cs_snapshot *s)
-{
-	__u32 *cpu = calloc(nbuckets, sizeof(*cpu)), b;
-	__u64 *packets = calloc(nbuckets, sizeof(*packets));
-	int err = -ENOMEM;
-
-	if (cpu && packets)
-		err = cs_table_read(table_fd, nbuckets, cpu, packets);
-	for (b = 0; !err && b < nbuckets; b++) {
-		if (cpu[b] < CS_MAX_CPUS)
-			s->redirected[cpu[b]] += packets[b];
-		s->sum.reason[CS_REASON_HASHED] += packets[b];
-	}
-	free(cpu);
-	free(packets);
-	return err;
-}
+/*
+ * Buckets per batch read: one system call copies this many buckets of
+ * every possible CPU (256 x 64 CPUs x 24 bytes = 384 KiB), so 4096
+ * buckets take 16 calls and the buffer stays small on 512 CPUs.
+ */
+#define TABLE_CHUNK	256
 
 const __u32 cs_s2_outcomes[CS_S2_OUTCOMES] = {
 	CS_REASON_STAGE2_PASS, CS_REASON_STAGE2_DROP, CS_REASON_STAGE2_FILTERED,
 	CS_REASON_STAGE2_REDIRECT, CS_REASON_STAGE2_NO_DEV,
 };
 
-int cs_snapshot_read(int stats_fd, int table_fd, __u32 nbuckets,
-		     struct cs_snapshot *s)
+/*
+ * Buckets [@first, @first + *@n) of every CPU into @v (bucket-major, each
+ * bucket's CPUs in a row). One batch call; bucket by bucket where the
+ * kernel has no batch operations for arrays (before Linux 5.6).
+ */
+static int table_chunk(int fd, __u32 first, __u32 *n, __u32 *keys,
+		       struct cs_bucket *v, int ncpus)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct cs_stats *percpu;
-	struct timespec ts;
-	__u32 zero = 0, i;
-	int cpu, err = 0;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 in = first, out, count = *n, i;
+
+	if (!bpf_map_lookup_batch(fd, first ? &in : NULL, &out, keys, v,
+				  &count, &opts) ||
+	    (errno == ENOENT && count)) {
+		*n = count;
+		return 0;
+	}
+	if (errno != EINVAL && errno != 524 /* ENOTSUPP */ &&
+	    errno != EOPNOTSUPP)
+		return -errno;
+	for (i = 0; i < *n; i++) {
+		keys[i] = first + i;
+		if (bpf_map_lookup_elem(fd, &keys[i], v + (size_t)i * ncpus))
+			return -errno;
+	}
+	return 0;
+}
+
+/*
+ * Every bucket of @fd (@nbuckets) through @fn, which sees one bucket's
+ * per-CPU values at a time.
+ */
+static int table_walk(int fd, __u32 nbuckets,
+		      void (*fn)(void *ctx, __u32 b, const struct cs_bucket *v,
+				 int ncpus),
+		      void *ctx)
+{
+	int ncpus = libbpf_num_possible_cpus(), err = 0;
+	__u32 *keys, first, n, i;
+	struct cs_bucket *v;
 
 	if (ncpus < 0)
 		return ncpus;
+	keys = calloc(TABLE_CHUNK, sizeof(*keys));
+	v = calloc((size_t)TABLE_CHUNK * ncpus, sizeof(*v));
+	if (!keys || !v)
+		err = -ENOMEM;
+	for (first = 0; !err && first < nbuckets; first += n) {
+		n = nbuckets - first < TABLE_CHUNK ? nbuckets - first :
+						     TABLE_CHUNK;
+		err = table_chunk(fd, first, &n, keys, v, ncpus);
+		if (err || !n) {
+			err = err ? err : -EIO;
+			cs_err("cannot read buckets %u-%u of the indirection table: %s",
+			       first, first + TABLE_CHUNK - 1, strerror(-err));
+			break;
+		}
+		for (i = 0; i < n; i++)
+			if (keys[i] < nbuckets)
+				fn(ctx, keys[i], v + (size_t)i * ncpus, ncpus);
+	}
+	free(keys);
+	free(v);
+	return err;
+}
+
+struct table_read_ctx {
+	__u32 *cpu;
+	__u64 *packets;
+};
+
+static void table_read_one(void *ctx, __u32 b, const struct cs_bucket *v,
+			   int ncpus)
+{
+	struct table_read_ctx *c = ctx;
+	int i;
+
+	if (c->cpu)
+		c->cpu[b] = v[0].cpu;
+	if (!c->packets)
+		return;
+	c->packets[b] = 0;
+	for (i = 0; i < ncpus; i++)
+		c->packets[b] += v[i].packets;
+}
+
+int cs_table_read(int table_fd, __u32 nbuckets, __u32 *cpu, __u64 *packets)
+{
+	struct table_read_ctx c = { .cpu = cpu, .packets = packets };
+
+	return table_walk(table_fd, nbuckets, table_read_one, &c);
+}
+
+void cs_snapshot_free(struct cs_snapshot *s)
+{
+	free(s->sum);
+	free(s->cpu);
+	free(s->bucket_cpu);
+	free(s->bucket_frames);
+	free(s->bucket_bytes);
+	memset(s, 0, sizeof(*s));
+}
+
+int cs_snapshot_alloc(struct cs_snapshot *s, __u32 nbuckets)
+{
+	int ncpus = libbpf_num_possible_cpus();
+
+	memset(s, 0, sizeof(*s));
+	if (ncpus < 0)
+		return ncpus;
+	s->ncpus = ncpus;
+	s->nbuckets = nbuckets;
+	s->sum = calloc(1, sizeof(*s->sum));
+	s->cpu = calloc(ncpus, sizeof(*s->cpu));
+	s->bucket_cpu = calloc(nbuckets, sizeof(*s->bucket_cpu));
+	s->bucket_frames = calloc(nbuckets, sizeof(*s->bucket_frames));
+	s->bucket_bytes = calloc(nbuckets, sizeof(*s->bucket_bytes));
+	if (s->sum && s->cpu && s->bucket_cpu && s->bucket_frames &&
+	    s->bucket_bytes)
+		return 0;
+	cs_snapshot_free(s);
+	return -ENOMEM;
+}
+
+static void snapshot_bucket(void *ctx, __u32 b, const struct cs_bucket *v,
+			    int ncpus)
+{
+	struct cs_snapshot *s = ctx;
+	__u32 target = v[0].cpu;
+	__u64 frames = 0, bytes = 0;
+	int i;
+
+	for (i = 0; i < ncpus; i++) {
+		s->cpu[i].reason[CS_REASON_HASHED] += v[i].packets;
+		frames += v[i].packets;
+		bytes += v[i].bytes;
+	}
+	s->bucket_cpu[b] = target;
+	s->bucket_frames[b] = frames;
+	s->bucket_bytes[b] = bytes;
+	if (target < s->ncpus)
+		s->cpu[target].redirected += frames;
+	s->sum->reason[CS_REASON_HASHED] += frames;
+}
+
+/* CPU @i's own counters into its figures and the sum. */
+static void snapshot_cpu(struct cs_snapshot *s, const struct cs_stats *c,
+			 __u32 i)
+{
+	struct cs_cpu_fig *f = &s->cpu[i];
+	__u32 r, t;
+
+	for (r = 0; r < CS_REASON_MAX; r++) {
+		s->sum->reason[r] += c->reason[r];
+		f->reason[r] = c->reason[r];
+	}
+	for (r = 0; r < CS_ENCAP_MAX; r++)
+		s->sum->encap[r] += c->encap[r];
+	for (r = 0; r < CS_ERRNO_SLOTS; r++) {
+		s->sum->redirect_errno[r] += c->redirect_errno[r];
+		f->redirect_errno[r] = c->redirect_errno[r];
+	}
+	for (r = 0; r < CS_S2_OUTCOMES; r++)
+		f->stage2 += c->reason[cs_s2_outcomes[r]];
+	f->kt_frames = c->kt_frames;
+	f->kt_drops = c->kt_drops;
+	f->kt_sched = c->kt_sched;
+	f->kt_runs = c->kt_runs;
+	f->kt_pass = c->kt_pass;
+	f->kt_drop = c->kt_drop;
+	f->kt_redirect = c->kt_redirect;
+	/* What this RX CPU offered each target, onto the target's row. */
+	for (t = 0; t < s->ncpus && t < CS_MAX_CPUS; t++) {
+		s->cpu[t].enq_frames += c->enq_frames[t];
+		s->cpu[t].enq_bulks += c->enq_bulks[t];
+		s->cpu[t].enq_drops += c->enqueue_drops[t];
+		s->sum->enq_frames[t] += c->enq_frames[t];
+		s->sum->enq_bulks[t] += c->enq_bulks[t];
+		s->sum->enqueue_drops[t] += c->enqueue_drops[t];
+	}
+}
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
+}
+
+int cs_snapshot_read(int stats_fd, int table_fd, struct cs_snapshot *s)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0, i, r;
+	struct cs_stats *percpu;
+	struct timespec ts;
+	int err = 0;
+
+	if (bpf_obj_get_info_by_fd(table_fd, &info, &len))
+		return -errno;
+	if (info.max_entries != s->nbuckets)
+		return -EMSGSIZE;
 	/* One struct cs_stats per possible CPU, each 8-byte aligned. */
-	percpu = calloc(ncpus, sizeof(*percpu));
+	percpu = calloc(s->ncpus, sizeof(*percpu));
 	if (!percpu)
 		return -ENOMEM;
 	if (bpf_map_lookup_elem(stats_fd, &zero, percpu)) {
@@ -84,24 +232,20 @@ int cs_snapshot_read(int stats_fd, int table_fd, __u32 nbuckets,
 		cs_err("cannot read the stats map: %s", strerror(errno));
 		goto out;
 	}
-	memset(s, 0, sizeof(*s));
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	s->time = ts.tv_sec + ts.tv_nsec / 1e9;
-	for (cpu = 0; cpu < ncpus; cpu++) {
-		const struct cs_stats *c = &percpu[cpu];
-
-		for (i = 0; i < CS_REASON_MAX; i++)
-			s->sum.reason[i] += c->reason[i];
-		for (i = 0; i < CS_MAX_CPUS; i++)
-			s->sum.enqueue_drops[i] += c->enqueue_drops[i];
-		for (i = 0; i < CS_ENCAP_MAX; i++)
-			s->sum.encap[i] += c->encap[i];
-		for (i = 0; cpu < CS_MAX_CPUS && i < CS_S2_OUTCOMES; i++) {
-			s->s2[cpu][i] = c->reason[cs_s2_outcomes[i]];
-			s->stage2[cpu] += s->s2[cpu][i];
-		}
-	}
-	err = snapshot_targets(table_fd, nbuckets, s);
+	s->stats_id = map_id(stats_fd);
+	s->table_id = info.id;
+	memset(s->sum, 0, sizeof(*s->sum));
+	memset(s->cpu, 0, s->ncpus * sizeof(*s->cpu));
+	for (i = 0; i < s->ncpus; i++)
+		snapshot_cpu(s, &percpu[i], i);
+	err = table_walk(table_fd, s->nbuckets, snapshot_bucket, s);
+	/* Stage 1's frames per RX CPU: hashed plus every fallback. */
+	for (i = 0; !err && i < s->ncpus; i++)
+		for (r = 0; r < CS_REASON_MAX; r++)
+			if (cs_reason_is_stage1(r))
+				s->cpu[i].seen += s->cpu[i].reason[r];
 out:
 	free(percpu);
 	return err;

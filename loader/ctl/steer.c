@@ -10,6 +10,7 @@
 
 #include "cpusteer.h"
 #include "cs_meta.h"
+#include "iface.h"
 #include "cpusteer.skel.h"
 #include "iface.h"
 #include "log.h"
@@ -25,9 +26,10 @@ _Static_assert(sizeof(struct cs_meta) == 24 && sizeof(struct cs_meta) % 4 == 0,
 #define CS_XDP_DEV_BOUND_ONLY	(1U << 6)
 _Static_assert(sizeof(struct cs_record) == 16, "cs_record layout is ABI");
 _Static_assert(sizeof(struct cs_stats) ==
-	       8 * (CS_REASON_MAX + CS_ENCAP_MAX + CS_MAX_CPUS),
+	       8 * (CS_REASON_MAX + CS_ENCAP_MAX + CS_ERRNO_SLOTS + 7 +
+		    3 * CS_MAX_CPUS),
 	       "cs_stats is packed");
-_Static_assert(sizeof(struct cs_bucket) == 16, "cs_bucket layout is ABI");
+_Static_assert(sizeof(struct cs_bucket) == 24, "cs_bucket layout is ABI");
 _Static_assert(sizeof(struct cs_stats) <= 32768,
 	       "per-CPU values are limited to 32 KiB");
 
@@ -458,6 +460,10 @@ static int steer_prepare(struct cpusteer_bpf *skel,
 		err = bpf_program__set_autoload(skel->progs.cs_trace_enqueue,
 						cfg->tracing) ?:
 		      bpf_program__set_autoload(skel->progs.cs_trace_redirect_err,
+						cfg->tracing) ?:
+		      bpf_program__set_autoload(skel->progs.cs_trace_kthread,
+						cfg->tracing) ?:
+		      bpf_program__set_autoload(skel->progs.cs_trace_exception,
 						cfg->tracing);
 	}
 	if (err)
@@ -502,12 +508,14 @@ err_destroy:
 	return err;
 }
 
-int cs_steer_attach_tracing(struct cpusteer_bpf *skel,
+int cs_steer_attach_tracing(struct cpusteer_bpf *skel, __u32 ifindex,
 			    struct bpf_link *links[CS_TRACE_LINKS])
 {
 	struct bpf_program *progs[CS_TRACE_LINKS] = {
 		skel->progs.cs_trace_enqueue,
 		skel->progs.cs_trace_redirect_err,
+		skel->progs.cs_trace_kthread,
+		skel->progs.cs_trace_exception,
 	};
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
@@ -522,6 +530,8 @@ int cs_steer_attach_tracing(struct cpusteer_bpf *skel,
 		return err;
 	}
 	skel->bss->cs_cpumap_id = info.id;
+	skel->bss->cs_ifindex = ifindex;
+	skel->bss->cs_netns_cookie = cs_netns_cookie();
 	for (i = 0; i < CS_TRACE_LINKS; i++) {
 		links[i] = bpf_program__attach(progs[i]);
 		if (links[i])

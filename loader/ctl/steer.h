@@ -17,8 +17,11 @@
 struct cpusteer_bpf;
 struct bpf_link;
 
-/* tp_btf/xdp_cpumap_enqueue (ring-full drops), tp_btf/xdp_redirect_err */
-#define CS_TRACE_LINKS	2
+/*
+ * tp_btf/xdp_cpumap_enqueue (bulks, ring-full drops), xdp_redirect_err,
+ * xdp_cpumap_kthread (the targets' kthreads), xdp_exception
+ */
+#define CS_TRACE_LINKS	4
 
 enum cs_stage2 {
 	CS_STAGE2_PASS = 0,
@@ -110,10 +113,11 @@ int cs_key_parse(const char *s, __u64 key[2]);
 int cs_steer_load(const struct cs_steer_cfg *cfg, struct cpusteer_bpf **out);
 /*
  * Attach the tracepoint counters, filtered to this object's cpumap (they
- * fire for every cpumap). Needs cfg.tracing at load. On success the caller
- * owns @links (pin or destroy them); on failure none is left.
+ * fire for every cpumap) and, for XDP exceptions, to interface @ifindex
+ * of this network namespace. Needs cfg.tracing at load. On success the
+ * caller owns @links (pin or destroy them); on failure none is left.
  */
-int cs_steer_attach_tracing(struct cpusteer_bpf *skel,
+int cs_steer_attach_tracing(struct cpusteer_bpf *skel, __u32 ifindex,
 			    struct bpf_link *links[CS_TRACE_LINKS]);
 struct bpf_program;
 /*
