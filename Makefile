@@ -37,7 +37,7 @@ CFLAGS   += -Wall -Wextra -Wno-missing-field-initializers -Werror -std=gnu11 \
 	    $(addprefix -Iloader/,$(LOADER_DIRS)) \
 	    $(shell pkg-config --cflags json-c 2>/dev/null) \
 	    -DCS_SYSCONFDIR='"$(SYSCONFDIR)"'
-LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -lhwloc -lmnl -linih -lm
+LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -lhwloc -lmnl -linih -lncursesw -lm
 
 BPF_OBJS   := $(OUTPUT)/cpusteer.bpf.o $(OUTPUT)/ref_redirect.bpf.o \
 	      $(OUTPUT)/seqcount.bpf.o \

@@ -187,10 +187,8 @@ static __always_inline int cs_steer_hash(struct xdp_md *ctx,
 		return cs_fallback(st, CS_REASON_NO_TARGET);
 	if (cs_params.record & CS_RECORD_ON)	/* classify: no live counts */
 		cs_record_set(CS_REASON_HASHED, bucket, cpu, hash >> 32);
-	else {
+	else
 		b->packets++;
-		b->bytes += ctx->data_end - ctx->data;
-	}
 	if (o.meta)
 		cs_meta_put(ctx, st, hash, bucket, fd);
 	return act;

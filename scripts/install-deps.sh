@@ -22,12 +22,13 @@ readonly PROG=${0##*/}
 # iproute2/ethtool build the veth testbeds, jq reads JSON in the tests,
 # strace slows a command down for the concurrency tests, util-linux gives
 # unshare/nsenter/flock; gnuplot-nox draws benchmark plots; systemd gives
-# systemd-analyze, which checks cpusteer.service.
+# systemd-analyze, which checks cpusteer.service; ncurses draws
+# cpusteer top, which the tests drive in tmux.
 PACKAGES=(
 	clang-19 llvm-19 libbpf-dev bpftool libelf-dev zlib1g-dev
 	libhwloc-dev hwloc libpcap-dev libjson-c-dev libinih-dev libmnl-dev
-	iproute2 ethtool jq strace util-linux make gcc pkg-config gnuplot-nox
-	systemd linux-perf
+	libncurses-dev iproute2 ethtool jq strace util-linux make gcc
+	pkg-config gnuplot-nox systemd linux-perf tmux
 )
 
 # scripts/vmtest: qemu-system-x86_64, a busybox that runs in an initramfs
@@ -141,6 +142,34 @@ add_vm_kernel()
 	missing+=("$pkg")
 }
 
+# promtool checks cpusteer's Prometheus output in the tests. Debian has it
+# only in the prometheus package, which would also install and start a
+# Prometheus server: take the one static binary out of the package
+# instead, into build/ (where the tests look), and install nothing.
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+PROMTOOL=$TOP/build/promtool
+
+ensure_promtool()
+{
+	local tmp
+
+	[[ -x $PROMTOOL ]] && return 0
+	tmp=$(mktemp -d) || return 0
+	if ! (cd "$tmp" && apt-get download prometheus > /dev/null 2>&1); then
+		[[ $EUID -eq 0 ]] && apt-get update > /dev/null 2>&1 &&
+			(cd "$tmp" && apt-get download prometheus > /dev/null 2>&1)
+	fi
+	if compgen -G "$tmp/prometheus_*.deb" > /dev/null &&
+	   dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x" &&
+	   [[ -x $tmp/x/usr/bin/promtool ]]; then
+		mkdir -p "${PROMTOOL%/*}" && cp "$tmp/x/usr/bin/promtool" "$PROMTOOL"
+	else
+		echo "$PROG: could not take promtool out of Debian's prometheus package; the tests check the Prometheus format without it" >&2
+	fi
+	rm -rf "$tmp"
+	return 0
+}
+
 main()
 {
 	want_vm=0
@@ -162,7 +191,10 @@ main()
 		need_kernel=1
 		add_vm_kernel
 	fi
-	[[ ${#missing[@]} -eq 0 && $need_kernel == 0 ]] && exit 0
+	if [[ ${#missing[@]} -eq 0 && $need_kernel == 0 ]]; then
+		ensure_promtool
+		exit 0
+	fi
 
 	if [[ $EUID -ne 0 ]]; then
 		[[ $need_kernel == 0 || " ${missing[*]} " == *" linux-image-"* ]] ||
@@ -181,7 +213,10 @@ run as root:  apt-get update && apt-get install -y --no-install-recommends ${mis
 		add_vm_kernel ||
 			die "no linux-image-6.1.0-N-amd64-unsigned in the package lists: scripts/vmtest needs a Debian 12 kernel (or a bzImage: vmtest --kernel PATH)"
 	fi
-	[[ ${#missing[@]} -eq 0 ]] && exit 0
+	if [[ ${#missing[@]} -eq 0 ]]; then
+		ensure_promtool
+		exit 0
+	fi
 
 	DEBIAN_FRONTEND=noninteractive apt-get install -y \
 		--no-install-recommends "${missing[@]}" ||
@@ -191,6 +226,7 @@ run as root:  apt-get update && apt-get install -y --no-install-recommends ${mis
 	[[ $want_vm == 0 ]] || has_vm_kernel || missing+=("a $VM_KERNEL_GLOB")
 	[[ ${#missing[@]} -eq 0 ]] ||
 		die "still missing after install: ${missing[*]}"
+	ensure_promtool
 }
 
 main "$@"

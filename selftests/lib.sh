@@ -211,7 +211,8 @@ feature_check()
 }
 
 # What steering needs (README: Linux 5.9, with BTF).
-STEER_FEATURES=(btf cpumap_prog xdp_link tp_cpumap_enqueue tp_redirect_err)
+STEER_FEATURES=(btf cpumap_prog xdp_link tp_cpumap_enqueue tp_cpumap_kthread
+		tp_xdp_exception tp_redirect_err)
 # What gen through an interface needs besides (Linux 5.18).
 GEN_FEATURES=(live_frames tp_devmap_xmit tp_redirect_err)
 

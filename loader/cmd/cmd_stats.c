@@ -98,9 +98,9 @@ static struct json_object *counter(const struct cs_view *v, __u64 cur,
 	return o;
 }
 
-#define PREV(v, cpu, field) ((v)->prev ? (v)->prev->cpu[cpu].field : 0)
-#define CPU_COUNTER(v, cpu, field, table)				\
-	counter(v, (v)->cur->cpu[cpu].field, PREV(v, cpu, field), table)
+#define PREV(v, c, field) ((v)->prev ? (v)->prev->cpu[c].field : 0)
+#define CPU_COUNTER(v, c, field, table)					\
+	counter(v, (v)->cur->cpu[c].field, PREV(v, c, field), table)
 #define SUM_COUNTER(v, field)						\
 	counter(v, (v)->cur->sum->field,				\
 		(v)->prev ? (v)->prev->sum->field : 0, false)
@@ -195,10 +195,8 @@ static struct json_object *json_top(const struct cs_view *v)
 		json_object_object_add(b, "bucket", json_object_new_int(t->bucket));
 		json_object_object_add(b, "cpu", json_object_new_int(t->cpu));
 		json_object_object_add(b, "pps", json_object_new_double(t->fps));
-		json_object_object_add(b, "bytes_per_s", json_object_new_double(t->bps));
 		json_object_object_add(b, "share", json_object_new_double(t->share));
 		json_object_object_add(b, "frames", json_object_new_uint64(t->frames));
-		json_object_object_add(b, "bytes", json_object_new_uint64(t->bytes));
 		json_object_array_add(a, b);
 	}
 	return a;
@@ -320,10 +318,9 @@ static void report_text(const struct cs_watch *w, const struct cs_view *v)
 		putchar('\n');
 	}
 	for (r = 0; r < v->ntop; r++)
-		printf("%s bucket %u -> CPU %u: %.0f/s, %.1f%%, %.0f bytes/s\n",
+		printf("%s bucket %u -> CPU %u: %.0f/s, %.1f%%\n",
 		       r ? "             " : "  heaviest:  ", v->top[r].bucket,
-		       v->top[r].cpu, v->top[r].fps, 100 * v->top[r].share,
-		       v->top[r].bps);
+		       v->top[r].cpu, v->top[r].fps, 100 * v->top[r].share);
 	for (r = 0; r < CS_REASON_MAX; r++) {
 		if (!v->cur->sum->reason[r])
 			continue;

@@ -18,6 +18,7 @@ int cmd_features(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_filter(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 extern const struct cs_command cs_cmd_attach;
 extern const struct cs_command cs_cmd_detach;
@@ -31,5 +32,6 @@ extern const struct cs_command cs_cmd_features;
 extern const struct cs_command cs_cmd_apply;
 extern const struct cs_command cs_cmd_check_config;
 extern const struct cs_command cs_cmd_filter;
+extern const struct cs_command cs_cmd_top;
 
 #endif

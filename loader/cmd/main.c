@@ -15,7 +15,7 @@
 
 static const struct cs_command *const commands[] = {
 	&cs_cmd_attach, &cs_cmd_detach, &cs_cmd_apply, &cs_cmd_check_config,
-	&cs_cmd_status, &cs_cmd_stats, &cs_cmd_filter,
+	&cs_cmd_status, &cs_cmd_stats, &cs_cmd_top, &cs_cmd_filter,
 	&cs_cmd_classify, &cs_cmd_gen, &cs_cmd_plan,
 	&cs_cmd_bench, &cs_cmd_features,
 };

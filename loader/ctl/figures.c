@@ -85,10 +85,7 @@ static void view_top(struct cs_view *v, __u32 n)
 		t = (struct cs_top_bucket){
 			.bucket = b, .cpu = c->bucket_cpu[b],
 			.fps = v->dt > 0 ? d / v->dt : 0,
-			.bps = v->dt > 0 ? cs_delta(c->bucket_bytes[b],
-				same ? p->bucket_bytes[b] : 0, true) / v->dt : 0,
 			.frames = c->bucket_frames[b],
-			.bytes = c->bucket_bytes[b],
 		};
 		/* Insertion into the short sorted list; ties keep the
 		 * lower bucket first.

@@ -56,10 +56,8 @@ struct cs_top_bucket {
 	__u32 bucket;
 	__u32 cpu;		/* its target */
 	double fps;		/* frames/s over the interval */
-	double bps;		/* bytes/s */
 	double share;		/* of the hashed frames */
 	__u64 frames;		/* since the table was made */
-	__u64 bytes;
 };
 
 struct cs_view {
@@ -98,9 +96,9 @@ int cs_view_make(struct cs_view *v, const struct cs_snapshot *cur,
 void cs_view_free(struct cs_view *v);
 
 /* Rate of counter @field of CPU @cpu's figures over the view. */
-#define CS_VIEW_RATE(v, cpu, field, is_table)				\
-	cs_view_rate(v, (v)->cur->cpu[cpu].field,			\
-		     (v)->prev ? (v)->prev->cpu[cpu].field : 0, is_table)
+#define CS_VIEW_RATE(v, c, field, is_table)				\
+	cs_view_rate(v, (v)->cur->cpu[c].field,				\
+		     (v)->prev ? (v)->prev->cpu[c].field : 0, is_table)
 double cs_view_rate(const struct cs_view *v, __u64 cur, __u64 prev,
 		    bool table);
 __u64 cs_view_delta(const struct cs_view *v, __u64 cur, __u64 prev,

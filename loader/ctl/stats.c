@@ -11,7 +11,7 @@
 
 /*
  * Buckets per batch read: one system call copies this many buckets of
- * every possible CPU (256 x 64 CPUs x 24 bytes = 384 KiB), so 4096
+ * every possible CPU (256 x 64 CPUs x 16 bytes = 256 KiB), so 4096
  * buckets take 16 calls and the buffer stays small on 512 CPUs.
  */
 #define TABLE_CHUNK	256
@@ -30,8 +30,9 @@ static int table_chunk(int fd, __u32 first, __u32 *n, __u32 *keys,
 		       struct cs_bucket *v, int ncpus)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-	__u32 in = first, out, count = *n, i;
+	__u32 in = first - 1, out, count = *n, i;
 
+	/* The batch starts after key @in, the last one read before. */
 	if (!bpf_map_lookup_batch(fd, first ? &in : NULL, &out, keys, v,
 				  &count, &opts) ||
 	    (errno == ENOENT && count)) {
@@ -120,7 +121,6 @@ void cs_snapshot_free(struct cs_snapshot *s)
 	free(s->cpu);
 	free(s->bucket_cpu);
 	free(s->bucket_frames);
-	free(s->bucket_bytes);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -137,9 +137,7 @@ int cs_snapshot_alloc(struct cs_snapshot *s, __u32 nbuckets)
 	s->cpu = calloc(ncpus, sizeof(*s->cpu));
 	s->bucket_cpu = calloc(nbuckets, sizeof(*s->bucket_cpu));
 	s->bucket_frames = calloc(nbuckets, sizeof(*s->bucket_frames));
-	s->bucket_bytes = calloc(nbuckets, sizeof(*s->bucket_bytes));
-	if (s->sum && s->cpu && s->bucket_cpu && s->bucket_frames &&
-	    s->bucket_bytes)
+	if (s->sum && s->cpu && s->bucket_cpu && s->bucket_frames)
 		return 0;
 	cs_snapshot_free(s);
 	return -ENOMEM;
@@ -150,17 +148,15 @@ static void snapshot_bucket(void *ctx, __u32 b, const struct cs_bucket *v,
 {
 	struct cs_snapshot *s = ctx;
 	__u32 target = v[0].cpu;
-	__u64 frames = 0, bytes = 0;
+	__u64 frames = 0;
 	int i;
 
 	for (i = 0; i < ncpus; i++) {
 		s->cpu[i].reason[CS_REASON_HASHED] += v[i].packets;
 		frames += v[i].packets;
-		bytes += v[i].bytes;
 	}
 	s->bucket_cpu[b] = target;
 	s->bucket_frames[b] = frames;
-	s->bucket_bytes[b] = bytes;
 	if (target < s->ncpus)
 		s->cpu[target].redirected += frames;
 	s->sum->reason[CS_REASON_HASHED] += frames;

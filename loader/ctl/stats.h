@@ -51,7 +51,6 @@ struct cs_snapshot {
 	struct cs_cpu_fig *cpu;		/* [ncpus] */
 	__u32 *bucket_cpu;		/* [nbuckets]: each bucket's target */
 	__u64 *bucket_frames;		/* [nbuckets], over the RX CPUs */
-	__u64 *bucket_bytes;
 };
 
 /*

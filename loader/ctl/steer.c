@@ -29,7 +29,7 @@ _Static_assert(sizeof(struct cs_stats) ==
 	       8 * (CS_REASON_MAX + CS_ENCAP_MAX + CS_ERRNO_SLOTS + 7 +
 		    3 * CS_MAX_CPUS),
 	       "cs_stats is packed");
-_Static_assert(sizeof(struct cs_bucket) == 24, "cs_bucket layout is ABI");
+_Static_assert(sizeof(struct cs_bucket) == 16, "cs_bucket layout is ABI");
 _Static_assert(sizeof(struct cs_stats) <= 32768,
 	       "per-CPU values are limited to 32 KiB");
 
