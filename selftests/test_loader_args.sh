@@ -332,6 +332,14 @@ row "stats: --interval 0"                  $U "--interval '0' is out of range"  
 row "stats: --interval abc"                $U "--interval 'abc' is not a number"        stats --interval abc
 row "stats: --count 0"                     $U "--count '0' is out of range"             stats --count 0
 row "stats: IFACE not attached"            $F "$V: cpusteer is not attached"           stats "$V" --count 1 --interval 0.1
+row "stats: --top 65"                      $U "--top '65' is out of range"              stats --top 65
+row "stats: --json and --prometheus"       $U "choose the output: give one"             stats --json --prometheus
+row "stats: --prometheus --count 2"        $U "--textfile DIR to keep one file current" stats --prometheus --count 2
+row "stats: --textfile no such directory"  $U "--textfile '/nonexistent-cs$$': No such file" stats --textfile "/nonexistent-cs$$" --count 1
+row "stats: --textfile a file"             $U "--textfile '/etc/hostname': not a directory" stats --textfile /etc/hostname --count 1
+row "top: --interval 0"                    $U "--interval '0' is out of range"          top --interval 0
+row "top: two interfaces"                  $U "at most one interface"                   top "$V" lo
+row "top: not a terminal"                  $U "use 'cpusteer stats'"                    top "$V"
 row "classify: no --pcap"                  $U "--pcap FILE is required"                 classify --cpus 0
 row "classify: both IFACE and --cpus"      $U "IFACE .* or --cpus LIST, not both" classify --pcap "$not_pcap" "$V" --cpus 0
 row "classify: neither IFACE nor --cpus"   $U "against: IFACE .* or --cpus LIST" classify --pcap "$not_pcap"
@@ -406,6 +414,7 @@ for name in "${HOSTILE[@]}"; do
 	row "detach: interface name $shown"   $U "$bad" detach "$name"
 	row "status: interface name $shown"   $U "$bad" status "$name"
 	row "stats: interface name $shown"    $U "$bad" stats "$name" --count 1
+	row "top: interface name $shown"      $U "$bad" top "$name"
 	row "classify: interface name $shown" $U "$bad" classify --pcap "$not_pcap" "$name"
 	row "plan: interface name $shown"     $U "$bad" plan "$name"
 	row "gen: interface name $shown"      $U "$bad" gen "$name"
