@@ -564,8 +564,8 @@ int BPF_PROG(cs_trace_redirect_err, const struct net_device *dev,
 	     const struct bpf_prog *xdp, const void *tgt, int err,
 	     enum bpf_map_type map_type, __u32 map_id, __u32 index)
 {
+	long e = CS_IN_BOUNDS((__u32)-err, CS_ERRNO_SLOTS);
 	struct cs_stats *st;
-	__u32 e = -err;
 
 	if (map_id != cs_cpumap_id)
 		return 0;
@@ -573,7 +573,9 @@ int BPF_PROG(cs_trace_redirect_err, const struct net_device *dev,
 	if (!st)
 		return 0;
 	st->reason[CS_REASON_REDIRECT_ERR]++;
-	st->redirect_errno[e < CS_ERRNO_SLOTS ? e : 0]++;
+	if (e < 0)
+		e = 0;		/* slot 0: any larger errno */
+	st->redirect_errno[e]++;
 	return 0;
 }
 
