@@ -29,6 +29,9 @@ _cpusteer()
 	--config|--topology|--pcap|--sysroot|--out|--write|--stage2-obj)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
+	--textfile)
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return ;;
 	--hash)
 		COMPREPLY=($(compgen -W "l4 l3 l4-sym l3-sym hw" -- "$cur"))
 		return ;;

@@ -143,16 +143,24 @@ int cs_snapshot_alloc(struct cs_snapshot *s, __u32 nbuckets)
 	return -ENOMEM;
 }
 
+struct walk_ctx {
+	struct cs_snapshot *s;
+	__u64 *rx;		/* hashed per RX CPU: one short row, hot in
+				 * cache, rather than a stride through the
+				 * CPUs' figures for every bucket */
+};
+
 static void snapshot_bucket(void *ctx, __u32 b, const struct cs_bucket *v,
 			    int ncpus)
 {
-	struct cs_snapshot *s = ctx;
+	struct walk_ctx *w = ctx;
+	struct cs_snapshot *s = w->s;
 	__u32 target = v[0].cpu;
 	__u64 frames = 0;
 	int i;
 
 	for (i = 0; i < ncpus; i++) {
-		s->cpu[i].reason[CS_REASON_HASHED] += v[i].packets;
+		w->rx[i] += v[i].packets;
 		frames += v[i].packets;
 	}
 	s->bucket_cpu[b] = target;
@@ -211,6 +219,7 @@ int cs_snapshot_read(int stats_fd, int table_fd, struct cs_snapshot *s)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info), zero = 0, i, r;
+	struct walk_ctx w = {};
 	struct cs_stats *percpu;
 	struct timespec ts;
 	int err = 0;
@@ -236,12 +245,18 @@ int cs_snapshot_read(int stats_fd, int table_fd, struct cs_snapshot *s)
 	memset(s->cpu, 0, s->ncpus * sizeof(*s->cpu));
 	for (i = 0; i < s->ncpus; i++)
 		snapshot_cpu(s, &percpu[i], i);
-	err = table_walk(table_fd, s->nbuckets, snapshot_bucket, s);
+	w.s = s;
+	w.rx = calloc(s->ncpus, sizeof(*w.rx));
+	err = w.rx ? table_walk(table_fd, s->nbuckets, snapshot_bucket, &w) :
+		     -ENOMEM;
 	/* Stage 1's frames per RX CPU: hashed plus every fallback. */
-	for (i = 0; !err && i < s->ncpus; i++)
+	for (i = 0; !err && i < s->ncpus; i++) {
+		s->cpu[i].reason[CS_REASON_HASHED] = w.rx[i];
 		for (r = 0; r < CS_REASON_MAX; r++)
 			if (cs_reason_is_stage1(r))
 				s->cpu[i].seen += s->cpu[i].reason[r];
+	}
+	free(w.rx);
 out:
 	free(percpu);
 	return err;
