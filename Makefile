@@ -41,7 +41,7 @@ LDLIBS   := -lbpf -lelf -lz -lpcap -ljson-c -lhwloc -lmnl -linih -lncursesw -lm
 
 BPF_OBJS   := $(OUTPUT)/cpusteer.bpf.o $(OUTPUT)/ref_redirect.bpf.o \
 	      $(OUTPUT)/seqcount.bpf.o \
-	      $(OUTPUT)/gen.bpf.o
+	      $(OUTPUT)/gen.bpf.o $(OUTPUT)/stats_read.bpf.o
 SKELS      := $(BPF_OBJS:.bpf.o=.skel.h)
 LOADER_OBJS := $(patsubst loader/%.c,$(OUTPUT)/loader/%.o,$(wildcard loader/*/*.c))
 LIB_OBJS   := $(filter-out $(OUTPUT)/loader/cmd/main.o,$(LOADER_OBJS))

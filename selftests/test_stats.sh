@@ -33,10 +33,13 @@ require_feature "${STEER_FEATURES[@]}" "${GEN_FEATURES[@]}"
 bpffs_mounted || ktap_exit_skip "cannot mount bpffs on /sys/fs/bpf"
 
 TMP=$(mktemp -d)
-TMUX_SOCK="$TMP/tmux.sock"
 cleanup()
 {
-	tmux -S "$TMUX_SOCK" kill-server 2> /dev/null
+	local sock
+
+	for sock in "$TMP"/tmux-*.sock; do
+		[[ -S $sock ]] && tmux -S "$sock" kill-server 2> /dev/null
+	done
 	[[ -n ${NS_B:-} ]] && has_pins "$NS_B" "${VETH_B:-none}" &&
 		in_b "$CPUSTEER" detach "$VETH_B" > /dev/null 2>&1
 	netns_cleanup
@@ -63,7 +66,7 @@ gen_b() { in_a "$CPUSTEER" gen "$VETH_A" --src 10.199.1.1 --dst 10.199.1.2 \
 snap() { cs stats "$VETH_B" --json --count 1 --interval 0.1 "$@"; }
 
 ktap_header
-ktap_plan 12
+ktap_plan 13
 
 # --- exact counts --------------------------------------------------------
 
@@ -361,7 +364,9 @@ cs attach "$VETH_B" --cpus "$ONLINE" --stage2 drop > /dev/null
 
 # --- top in a terminal --------------------------------------------------------
 
-tm() { tmux -S "$TMUX_SOCK" "$@"; }
+# One tmux server per run, on its own socket: a server still shutting
+# down never takes the next run's session.
+tm() { tmux -S "$TMP/tmux-$TOP_RUN.sock" "$@"; }
 screen() { tm capture-pane -p -t top; }
 
 # top in a tmux pane's shell, with traffic: its view, then a resize, then
@@ -370,7 +375,7 @@ top_run()
 {
 	local key=$1 i gpid
 
-	tm kill-server 2> /dev/null
+	TOP_RUN=$key
 	tm new-session -d -s top -x 120 -y 32 "bash --norc --noprofile" || return 1
 	tm send-keys -t top "echo BEFORE-TOP; nsenter --net=/run/netns/$NS_B $CPUSTEER top $VETH_B --interval 0.3; echo TOP-EXIT=\$?" Enter
 	gen_b --flows 16 --count $((RATE * 3)) --rate "$RATE" > /dev/null &
@@ -407,6 +412,12 @@ ktap_check "top: Ctrl-C also gives the terminal back (exit 0)" top_run C-c
 ktap_check "top without a terminal: exit 2, pointing at stats" \
 	bash -c "nsenter --net=/run/netns/$NS_B $CPUSTEER top $VETH_B < /dev/null 2>&1 > /dev/null |
 		 grep -q \"use 'cpusteer stats'\"; [[ \${PIPESTATUS[0]} == 2 ]]"
+
+# stats sums the table in the kernel where it can (Linux 5.19+) and reads
+# it in batches elsewhere: bench --read checks the two agree on a table
+# with counts in every bucket and CPU before it times them.
+ktap_check "the table summed in the kernel and read in batches: the same figures" \
+	bash -c "'$CPUSTEER' bench --read --buckets 1024 --runs 3 --json | jq -e '.read.median_ms > 0' > /dev/null"
 
 ktap_check "detach" cs detach "$VETH_B"
 ktap_finish

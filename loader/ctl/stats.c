@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "stats.h"
+#include "stats_read.skel.h"
 
 /*
  * Buckets per batch read: one system call copies this many buckets of
@@ -115,6 +116,87 @@ int cs_table_read(int table_fd, __u32 nbuckets, __u32 *cpu, __u64 *packets)
 	return table_walk(table_fd, nbuckets, table_read_one, &c);
 }
 
+struct cs_table_reader {
+	struct stats_read_bpf *skel;
+	int prog_fd;
+	__u32 nbuckets, ncpus;
+};
+
+int cs_reader_open(int table_fd, __u32 nbuckets,
+		   struct cs_table_reader **out)
+{
+	int ncpus = libbpf_num_possible_cpus(), err;
+	struct cs_table_reader *r;
+	libbpf_print_fn_t old;
+
+	if (ncpus < 0)
+		return ncpus;
+	if (ncpus > CS_MAX_CPUS || nbuckets > CS_MAX_BUCKETS)
+		return -E2BIG;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	/* A kernel without the helpers refuses it: said with -v only. */
+	old = libbpf_set_print(NULL);
+	r->skel = stats_read_bpf__open();
+	err = r->skel ? 0 : -errno;
+	if (!err) {
+		r->skel->rodata->rd_nbuckets = nbuckets;
+		r->skel->rodata->rd_ncpus = ncpus;
+		err = bpf_map__set_max_entries(r->skel->maps.cs_table,
+					       nbuckets) ?:
+		      bpf_map__reuse_fd(r->skel->maps.cs_table, table_fd) ?:
+		      stats_read_bpf__load(r->skel);
+	}
+	libbpf_set_print(old);
+	if (err || !r->skel->bss) {
+		cs_debug("the table is read in batches: the in-kernel reader did not load (%s; it needs Linux 5.19)",
+			 strerror(err ? -err : ENOTSUP));
+		cs_reader_close(r);
+		return err ? err : -ENOTSUP;
+	}
+	r->prog_fd = bpf_program__fd(r->skel->progs.cs_read_table);
+	r->nbuckets = nbuckets;
+	r->ncpus = ncpus;
+	*out = r;
+	return 0;
+}
+
+void cs_reader_close(struct cs_table_reader *r)
+{
+	if (!r)
+		return;
+	stats_read_bpf__destroy(r->skel);
+	free(r);
+}
+
+/* The table through the reader: one test run, then the mmap'ed results. */
+static int reader_read(struct cs_table_reader *r, struct cs_snapshot *s)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	const struct stats_read_bpf__bss *o = r->skel->bss;
+	__u32 b, i;
+
+	if (r->nbuckets != s->nbuckets || r->ncpus != s->ncpus)
+		return -EMSGSIZE;
+	if (bpf_prog_test_run_opts(r->prog_fd, &opts)) {
+		int err = -errno;
+
+		cs_err("cannot sum the indirection table: %s", strerror(-err));
+		return err;
+	}
+	for (b = 0; b < s->nbuckets; b++) {
+		s->bucket_cpu[b] = o->rd_cpu[b];
+		s->bucket_frames[b] = o->rd_frames[b];
+		if (o->rd_cpu[b] < s->ncpus)
+			s->cpu[o->rd_cpu[b]].redirected += o->rd_frames[b];
+		s->sum->reason[CS_REASON_HASHED] += o->rd_frames[b];
+	}
+	for (i = 0; i < s->ncpus; i++)
+		s->cpu[i].reason[CS_REASON_HASHED] = o->rd_rx[i];
+	return 0;
+}
+
 void cs_snapshot_free(struct cs_snapshot *s)
 {
 	free(s->sum);
@@ -215,7 +297,8 @@ static __u32 map_id(int fd)
 	return bpf_obj_get_info_by_fd(fd, &info, &len) ? 0 : info.id;
 }
 
-int cs_snapshot_read(int stats_fd, int table_fd, struct cs_snapshot *s)
+int cs_snapshot_read(int stats_fd, int table_fd, struct cs_table_reader *rd,
+		     struct cs_snapshot *s)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info), zero = 0, i, r;
@@ -245,13 +328,18 @@ int cs_snapshot_read(int stats_fd, int table_fd, struct cs_snapshot *s)
 	memset(s->cpu, 0, s->ncpus * sizeof(*s->cpu));
 	for (i = 0; i < s->ncpus; i++)
 		snapshot_cpu(s, &percpu[i], i);
-	w.s = s;
-	w.rx = calloc(s->ncpus, sizeof(*w.rx));
-	err = w.rx ? table_walk(table_fd, s->nbuckets, snapshot_bucket, &w) :
-		     -ENOMEM;
+	if (rd) {
+		err = reader_read(rd, s);
+	} else {
+		w.s = s;
+		w.rx = calloc(s->ncpus, sizeof(*w.rx));
+		err = w.rx ? table_walk(table_fd, s->nbuckets, snapshot_bucket,
+					&w) : -ENOMEM;
+		for (i = 0; !err && i < s->ncpus; i++)
+			s->cpu[i].reason[CS_REASON_HASHED] = w.rx[i];
+	}
 	/* Stage 1's frames per RX CPU: hashed plus every fallback. */
 	for (i = 0; !err && i < s->ncpus; i++) {
-		s->cpu[i].reason[CS_REASON_HASHED] = w.rx[i];
 		for (r = 0; r < CS_REASON_MAX; r++)
 			if (cs_reason_is_stage1(r))
 				s->cpu[i].seen += s->cpu[i].reason[r];

@@ -59,14 +59,26 @@ struct cs_snapshot {
  */
 int cs_table_read(int table_fd, __u32 nbuckets, __u32 *cpu, __u64 *packets);
 
+/*
+ * The table summed in the kernel (bpf/stats_read.bpf.c, Linux 5.19+): no
+ * per-CPU copy leaves the kernel. -errno where it cannot load (older
+ * kernels): the snapshot then reads the table in batches. Quiet.
+ */
+struct cs_table_reader;
+int cs_reader_open(int table_fd, __u32 nbuckets,
+		   struct cs_table_reader **out);
+void cs_reader_close(struct cs_table_reader *r);
+
 /* Room for @nbuckets buckets on this machine's possible CPUs. */
 int cs_snapshot_alloc(struct cs_snapshot *s, __u32 nbuckets);
 void cs_snapshot_free(struct cs_snapshot *s);
 /*
  * Read both maps into @s (allocated for the table's size: a table of
- * another size is -EMSGSIZE, reallocate and read again). The table is
- * read in batches of buckets, one system call each.
+ * another size is -EMSGSIZE, reallocate and read again). The table
+ * through @r (a reader of this table) or, with @r NULL, in batches of
+ * buckets, one system call each.
  */
-int cs_snapshot_read(int stats_fd, int table_fd, struct cs_snapshot *s);
+int cs_snapshot_read(int stats_fd, int table_fd, struct cs_table_reader *r,
+		     struct cs_snapshot *s);
 
 #endif

@@ -28,6 +28,7 @@ static int open_one(const struct cs_state *st, const struct cs_pin_key *k,
 {
 	int err = cs_attachment_open(st, k, &w->a);
 
+	w->reader = NULL;
 	if (!err && w->a.old_layout) {
 		snprintf(w->a.error, sizeof(w->a.error),
 			 "%s: attached by another cpusteer version, whose counters this one cannot read: 'cpusteer apply' (or attach %s with its options) attaches it again",
@@ -35,6 +36,8 @@ static int open_one(const struct cs_state *st, const struct cs_pin_key *k,
 		cs_attachment_close(&w->a);
 		err = -EPROTO;
 	}
+	if (!err && cs_reader_open(w->a.table_fd, w->a.nbuckets, &w->reader))
+		w->reader = NULL;
 	return err;
 }
 
@@ -99,6 +102,7 @@ static int reopen(struct cs_watch *w, const char *lost)
 	}
 	cs_err_release();
 	if (!err && fresh.a.link_state != CS_LINK_HERE) {
+		cs_reader_close(fresh.reader);
 		cs_attachment_close(&fresh.a);
 		err = -ENOENT;
 	}
@@ -108,8 +112,10 @@ static int reopen(struct cs_watch *w, const char *lost)
 		return -ENOENT;
 	}
 	w->reattached = lost != NULL;
+	cs_reader_close(w->reader);
 	cs_attachment_close(&w->a);
 	w->a = fresh.a;
+	w->reader = fresh.reader;
 	return 0;
 }
 
@@ -132,7 +138,7 @@ int cs_watch_read(struct cs_watch *w)
 		}
 	}
 	cs_err_capture(why, sizeof(why));
-	err = cs_snapshot_read(w->a.stats_fd, w->a.table_fd, s);
+	err = cs_snapshot_read(w->a.stats_fd, w->a.table_fd, w->reader, s);
 	cs_err_release();
 	if (err) {
 		set_gone(w, err == -EMSGSIZE ? "its table changed size" : why);
@@ -152,6 +158,8 @@ int cs_watch_view(const struct cs_watch *w, struct cs_view *v, __u32 ntop)
 
 void cs_watch_close(struct cs_watch *w)
 {
+	cs_reader_close(w->reader);
+	w->reader = NULL;
 	cs_attachment_close(&w->a);
 	cs_snapshot_free(&w->snap[0]);
 	cs_snapshot_free(&w->snap[1]);

@@ -16,6 +16,7 @@
 
 struct cs_watch {
 	struct cs_attachment a;
+	struct cs_table_reader *reader;	/* NULL: read in batches */
 	struct cs_snapshot snap[2];
 	int cur;		/* snap[cur] is the newest */
 	int nread;		/* snapshots read; a view needs 2 */

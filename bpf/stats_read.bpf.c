@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * The indirection table's counts, summed in the kernel for cpusteer stats
+ * and top. Stage 1 counts each bucket per CPU (struct cs_bucket in a
+ * PERCPU_ARRAY); reading that from userspace copies every possible CPU's
+ * copy of every bucket out through the syscall, key by key. This program,
+ * run with BPF_PROG_TEST_RUN on the attachment's own table, reads each
+ * CPU's copy where it lies (bpf_map_lookup_percpu_elem(), Linux 5.19) and
+ * leaves per-bucket totals, each bucket's target and per-CPU totals in its
+ * .bss, which the loader reads through mmap: nothing is copied per CPU.
+ * Where it cannot load, the loader reads the table in batches instead.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "cpusteer.h"
+
+/* The attachment's table (the loader sizes it and reuses the pinned fd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct cs_bucket);
+	__uint(max_entries, 1);
+} cs_table SEC(".maps");
+
+const volatile __u32 rd_nbuckets = 1;	/* the table's size */
+const volatile __u32 rd_ncpus = 1;	/* possible CPUs */
+
+__u64 rd_frames[CS_MAX_BUCKETS];	/* per bucket, over the CPUs */
+__u32 rd_cpu[CS_MAX_BUCKETS];		/* per bucket, its target */
+__u64 rd_rx[CS_MAX_CPUS];		/* per CPU, over the buckets */
+
+static long rd_bucket(__u32 b, void *ctx)
+{
+	__u32 i = b & (CS_MAX_BUCKETS - 1), cpu;
+	struct cs_bucket *v;
+	__u64 sum = 0;
+
+	for (cpu = 0; cpu < rd_ncpus && cpu < CS_MAX_CPUS; cpu++) {
+		v = bpf_map_lookup_percpu_elem(&cs_table, &b, cpu);
+		if (!v)
+			break;
+		if (!cpu)
+			rd_cpu[i] = v->cpu;
+		sum += v->packets;
+		rd_rx[cpu] += v->packets;
+	}
+	rd_frames[i] = sum;
+	return 0;
+}
+
+SEC("syscall")
+int cs_read_table(void *ctx)
+{
+	__u32 cpu;
+
+	for (cpu = 0; cpu < rd_ncpus && cpu < CS_MAX_CPUS; cpu++)
+		rd_rx[cpu] = 0;
+	bpf_loop(rd_nbuckets, rd_bucket, NULL, 0);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
