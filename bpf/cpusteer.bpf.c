@@ -477,6 +477,14 @@ int cs_stage2_out(struct xdp_md *ctx)
 	return act;
 }
 
+/* This CPU's counters if @map_id is our cpumap's (the tracepoints fire
+ * for every cpumap), else NULL.
+ */
+static __always_inline struct cs_stats *cs_trace_stats(__u32 map_id)
+{
+	return map_id == cs_cpumap_id ? cs_stats_get() : NULL;
+}
+
 /*
  * Runs on the RX CPU once per bulk flush (up to 8 frames) to one target:
  * @processed frames offered to the ring, @drops of them refused (full).
@@ -485,12 +493,9 @@ SEC("tp_btf/xdp_cpumap_enqueue")
 int BPF_PROG(cs_trace_enqueue, int map_id, unsigned int processed,
 	     unsigned int drops, int to_cpu)
 {
-	struct cs_stats *st;
+	struct cs_stats *st = cs_trace_stats(map_id);
 	long cpu;
 
-	if (map_id != cs_cpumap_id)
-		return 0;
-	st = cs_stats_get();
 	if (!st)
 		return 0;
 	st->reason[CS_REASON_CPUMAP_DROP] += drops;
@@ -520,11 +525,8 @@ SEC("tp_btf/xdp_cpumap_kthread")
 int BPF_PROG(cs_trace_kthread, int map_id, unsigned int processed,
 	     unsigned int drops, int sched, struct xdp_cpumap_stats *xs)
 {
-	struct cs_stats *st;
+	struct cs_stats *st = cs_trace_stats(map_id);
 
-	if (map_id != cs_cpumap_id)
-		return 0;
-	st = cs_stats_get();
 	if (!st)
 		return 0;
 	st->kt_frames += processed;
@@ -565,11 +567,8 @@ int BPF_PROG(cs_trace_redirect_err, const struct net_device *dev,
 	     enum bpf_map_type map_type, __u32 map_id, __u32 index)
 {
 	long e = CS_IN_BOUNDS((__u32)-err, CS_ERRNO_SLOTS);
-	struct cs_stats *st;
+	struct cs_stats *st = cs_trace_stats(map_id);
 
-	if (map_id != cs_cpumap_id)
-		return 0;
-	st = cs_stats_get();
 	if (!st)
 		return 0;
 	st->reason[CS_REASON_REDIRECT_ERR]++;
@@ -580,9 +579,11 @@ int BPF_PROG(cs_trace_redirect_err, const struct net_device *dev,
 }
 
 /*
- * An aborted or invalid verdict on the steered interface: stage 1's (the
- * driver raises it) or stage 2's (cpumap raises it with the frame's RX
- * device). Matched by ifindex within the attachment's namespace.
+ * An exception on the steered interface: its driver raises one for an
+ * aborted or invalid verdict of the XDP program there, and drivers such
+ * as ixgbe, i40e or mlx5 also for a redirect that failed. (A cpumap
+ * program's aborted frames are drop verdicts: cs_trace_kthread.) Matched
+ * by ifindex within the attachment's namespace.
  */
 SEC("tp_btf/xdp_exception")
 int BPF_PROG(cs_trace_exception, const struct net_device *dev,

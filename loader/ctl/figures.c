@@ -241,10 +241,13 @@ int cs_view_make(struct cs_view *v, const struct cs_snapshot *cur,
 	if (!v->load)
 		return -ENOMEM;
 	view_targets(v);
-	view_top(v, ntop);
+	/* The heaviest bucket tells an elephant even with --top 0. */
+	view_top(v, ntop ? ntop : 1);
 	hints_targets(v, qsize);
 	hints_spread(v, hash_mode);
 	hints_errors(v, ifname);
+	if (v->ntop > ntop)
+		v->ntop = ntop;
 	return 0;
 }
 

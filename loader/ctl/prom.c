@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,19 +71,22 @@ static bool target_cpu(const struct cs_view *v, __u32 cpu)
 	       c->enq_frames || c->kt_frames;
 }
 
-/* One counter family over the target CPUs of every source. */
-#define TARGET_FAMILY(f, src, n, name, help, field)			\
-	do {								\
-		int _i;							\
-		__u32 _c;						\
-		family(f, name, "counter", help);			\
-		for (_i = 0; _i < (n); _i++)				\
-			for (_c = 0; _c < (src)[_i].v->cur->ncpus; _c++) \
-				if (target_cpu((src)[_i].v, _c))	\
-					series(f, name, (src)[_i].ifname, _c, \
-					       NULL, NULL,		\
-					       (src)[_i].v->cur->cpu[_c].field); \
-	} while (0)
+/* The per-target counter families: one field of struct cs_cpu_fig each. */
+static const struct {
+	const char *name, *help;
+	size_t off;
+} target_families[] = {
+#define TF(n, h, f) { "cpusteer_target_" n "_total", h, offsetof(struct cs_cpu_fig, f) }
+	TF("redirected_frames", "Frames stage 1 hashed into buckets that name this target CPU.", redirected),
+	TF("enqueued_frames", "Frames offered to this target's cpumap ring (dropped ones included).", enq_frames),
+	TF("enqueue_drops", "Frames dropped because this target's ring was full.", enq_drops),
+	TF("enqueue_bulks", "Bulk flushes into this target's ring (up to 8 frames each).", enq_bulks),
+	TF("kthread_frames", "Frames this target's cpumap thread took off its ring.", kt_frames),
+	TF("kthread_drops", "Frames this target's cpumap thread dropped for want of SKB memory.", kt_drops),
+	TF("kthread_sched", "Times this target's cpumap thread slept or yielded.", kt_sched),
+	TF("kthread_runs", "Passes of this target's cpumap thread's loop.", kt_runs),
+#undef TF
+};
 
 static void write_rx(FILE *f, const struct cs_prom_src *src, int n)
 {
@@ -134,30 +138,18 @@ static void write_targets(FILE *f, const struct cs_prom_src *src, int n)
 	__u32 c, k;
 	int i;
 
-	TARGET_FAMILY(f, src, n, "cpusteer_target_redirected_frames_total",
-		      "Frames stage 1 hashed into buckets that name this target CPU.",
-		      redirected);
-	TARGET_FAMILY(f, src, n, "cpusteer_target_enqueued_frames_total",
-		      "Frames offered to this target's cpumap ring (dropped ones included).",
-		      enq_frames);
-	TARGET_FAMILY(f, src, n, "cpusteer_target_enqueue_drops_total",
-		      "Frames dropped because this target's ring was full.",
-		      enq_drops);
-	TARGET_FAMILY(f, src, n, "cpusteer_target_enqueue_bulks_total",
-		      "Bulk flushes into this target's ring (up to 8 frames each).",
-		      enq_bulks);
-	TARGET_FAMILY(f, src, n, "cpusteer_target_kthread_frames_total",
-		      "Frames this target's cpumap thread took off its ring.",
-		      kt_frames);
-	TARGET_FAMILY(f, src, n, "cpusteer_target_kthread_drops_total",
-		      "Frames this target's cpumap thread dropped for want of SKB memory.",
-		      kt_drops);
-	TARGET_FAMILY(f, src, n, "cpusteer_target_kthread_sched_total",
-		      "Times this target's cpumap thread slept or yielded.",
-		      kt_sched);
-	TARGET_FAMILY(f, src, n, "cpusteer_target_kthread_runs_total",
-		      "Passes of this target's cpumap thread's loop.",
-		      kt_runs);
+	for (k = 0; k < sizeof(target_families) / sizeof(target_families[0]); k++) {
+		family(f, target_families[k].name, "counter",
+		       target_families[k].help);
+		for (i = 0; i < n; i++)
+			for (c = 0; c < src[i].v->cur->ncpus; c++)
+				if (target_cpu(src[i].v, c))
+					series(f, target_families[k].name,
+					       src[i].ifname, c, NULL, NULL,
+					       *(const __u64 *)((const char *)
+						&src[i].v->cur->cpu[c] +
+						target_families[k].off));
+	}
 	family(f, "cpusteer_target_verdicts_total", "counter",
 	       "Verdicts of the stage-2 program (cpusteer's or a custom one) on this target.");
 	for (i = 0; i < n; i++)
