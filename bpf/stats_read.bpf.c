@@ -8,6 +8,9 @@
  * CPU's copy where it lies (bpf_map_lookup_percpu_elem(), Linux 5.19) and
  * leaves per-bucket totals, each bucket's target and per-CPU totals in its
  * .bss, which the loader reads through mmap: nothing is copied per CPU.
+ * Only the CPUs the loader lists are summed: those that ever ran stage 1
+ * (their counters say so; any other CPU's copy of every bucket is zero),
+ * so the cost is RX CPUs x buckets, not possible CPUs x buckets.
  * Where it cannot load, the loader reads the table in batches instead.
  */
 #include <linux/bpf.h>
@@ -24,38 +27,41 @@ struct {
 } cs_table SEC(".maps");
 
 const volatile __u32 rd_nbuckets = 1;	/* the table's size */
-const volatile __u32 rd_ncpus = 1;	/* possible CPUs */
 
+/* In: the CPUs to sum (set by the loader before each run). */
+__u32 rd_nlist;
+__u32 rd_list[CS_MAX_CPUS];
+/* Out. */
 __u64 rd_frames[CS_MAX_BUCKETS];	/* per bucket, over the CPUs */
 __u32 rd_cpu[CS_MAX_BUCKETS];		/* per bucket, its target */
-__u64 rd_rx[CS_MAX_CPUS];		/* per CPU, over the buckets */
+__u64 rd_rx[CS_MAX_CPUS];		/* per listed CPU, over the buckets */
 
 static long rd_bucket(__u32 b, void *ctx)
 {
-	__u32 i = b & (CS_MAX_BUCKETS - 1), cpu;
+	__u32 i = b & (CS_MAX_BUCKETS - 1), j, n = rd_nlist;
 	struct cs_bucket *v;
 	__u64 sum = 0;
 
-	for (cpu = 0; cpu < rd_ncpus && cpu < CS_MAX_CPUS; cpu++) {
-		v = bpf_map_lookup_percpu_elem(&cs_table, &b, cpu);
+	/* The target is in every CPU's copy (the loader writes them all). */
+	v = bpf_map_lookup_percpu_elem(&cs_table, &b, 0);
+	if (!v)
+		return 1;
+	rd_cpu[i] = v->cpu;
+	for (j = 0; j < n && j < CS_MAX_CPUS; j++) {
+		v = bpf_map_lookup_percpu_elem(&cs_table, &b, rd_list[j]);
 		if (!v)
 			break;
-		if (!cpu)
-			rd_cpu[i] = v->cpu;
 		sum += v->packets;
-		rd_rx[cpu] += v->packets;
+		rd_rx[j] += v->packets;
 	}
 	rd_frames[i] = sum;
 	return 0;
 }
 
+/* rd_rx starts at zero: the loader clears it before each run. */
 SEC("syscall")
 int cs_read_table(void *ctx)
 {
-	__u32 cpu;
-
-	for (cpu = 0; cpu < rd_ncpus && cpu < CS_MAX_CPUS; cpu++)
-		rd_rx[cpu] = 0;
 	bpf_loop(rd_nbuckets, rd_bucket, NULL, 0);
 	return 0;
 }

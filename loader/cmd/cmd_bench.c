@@ -530,7 +530,10 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Every bucket and counter non-zero, per CPU, as after real traffic. */
+/*
+ * Every bucket and counter non-zero on every CPU, as after traffic that
+ * every CPU received: the worst case, every CPU an RX CPU.
+ */
 static int read_fill(struct cpusteer_bpf *skel, __u32 nbuckets, int ncpus)
 {
 	struct cs_bucket *v = calloc(ncpus, sizeof(*v));

@@ -142,7 +142,6 @@ int cs_reader_open(int table_fd, __u32 nbuckets,
 	err = r->skel ? 0 : -errno;
 	if (!err) {
 		r->skel->rodata->rd_nbuckets = nbuckets;
-		r->skel->rodata->rd_ncpus = ncpus;
 		err = bpf_map__set_max_entries(r->skel->maps.cs_table,
 					       nbuckets) ?:
 		      bpf_map__reuse_fd(r->skel->maps.cs_table, table_fd) ?:
@@ -170,15 +169,24 @@ void cs_reader_close(struct cs_table_reader *r)
 	free(r);
 }
 
-/* The table through the reader: one test run, then the mmap'ed results. */
-static int reader_read(struct cs_table_reader *r, struct cs_snapshot *s)
+/*
+ * The table through the reader: one test run over the CPUs in @rx (those
+ * that ran stage 1), then the mmap'ed results.
+ */
+static int reader_read(struct cs_table_reader *r, struct cs_snapshot *s,
+		       const bool *rx)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
-	const struct stats_read_bpf__bss *o = r->skel->bss;
+	struct stats_read_bpf__bss *o = r->skel->bss;
 	__u32 b, i;
 
 	if (r->nbuckets != s->nbuckets || r->ncpus != s->ncpus)
 		return -EMSGSIZE;
+	o->rd_nlist = 0;
+	for (i = 0; i < s->ncpus && i < CS_MAX_CPUS; i++)
+		if (rx[i])
+			o->rd_list[o->rd_nlist++] = i;
+	memset(o->rd_rx, 0, sizeof(o->rd_rx));
 	if (bpf_prog_test_run_opts(r->prog_fd, &opts)) {
 		int err = -errno;
 
@@ -192,9 +200,30 @@ static int reader_read(struct cs_table_reader *r, struct cs_snapshot *s)
 			s->cpu[o->rd_cpu[b]].redirected += o->rd_frames[b];
 		s->sum->reason[CS_REASON_HASHED] += o->rd_frames[b];
 	}
-	for (i = 0; i < s->ncpus; i++)
-		s->cpu[i].reason[CS_REASON_HASHED] = o->rd_rx[i];
+	for (i = 0; i < o->rd_nlist; i++)
+		s->cpu[o->rd_list[i]].reason[CS_REASON_HASHED] = o->rd_rx[i];
 	return 0;
+}
+
+/*
+ * Has CPU @c run stage 1? Every frame it hashed was then either enqueued
+ * (the bulk flush on the same CPU counts in its enq_bulks) or failed to
+ * redirect (counted there too), and every other frame has a reason. A
+ * first frame counted in its bucket but not yet flushed shows in the next
+ * snapshot: the counts are totals, nothing is lost.
+ */
+static bool ran_stage1(const struct cs_stats *c, __u32 ncpus)
+{
+	__u32 i;
+
+	for (i = 0; i < ncpus && i < CS_MAX_CPUS; i++)
+		if (c->enq_bulks[i])
+			return true;
+	for (i = 0; i < CS_REASON_MAX; i++)
+		if (c->reason[i] && (cs_reason_is_stage1(i) ||
+				     i == CS_REASON_REDIRECT_ERR))
+			return true;
+	return false;
 }
 
 void cs_snapshot_free(struct cs_snapshot *s)
@@ -304,6 +333,7 @@ int cs_snapshot_read(int stats_fd, int table_fd, struct cs_table_reader *rd,
 	__u32 len = sizeof(info), zero = 0, i, r;
 	struct walk_ctx w = {};
 	struct cs_stats *percpu;
+	bool *rx = NULL;
 	struct timespec ts;
 	int err = 0;
 
@@ -329,7 +359,10 @@ int cs_snapshot_read(int stats_fd, int table_fd, struct cs_table_reader *rd,
 	for (i = 0; i < s->ncpus; i++)
 		snapshot_cpu(s, &percpu[i], i);
 	if (rd) {
-		err = reader_read(rd, s);
+		rx = calloc(s->ncpus, sizeof(*rx));
+		for (i = 0; rx && i < s->ncpus; i++)
+			rx[i] = ran_stage1(&percpu[i], s->ncpus);
+		err = rx ? reader_read(rd, s, rx) : -ENOMEM;
 	} else {
 		w.s = s;
 		w.rx = calloc(s->ncpus, sizeof(*w.rx));
@@ -345,6 +378,7 @@ int cs_snapshot_read(int stats_fd, int table_fd, struct cs_table_reader *rd,
 				s->cpu[i].seen += s->cpu[i].reason[r];
 	}
 	free(w.rx);
+	free(rx);
 out:
 	free(percpu);
 	return err;
