@@ -334,20 +334,21 @@ reattach()
 	local spid gpid
 
 	cs detach "$VETH_B" > /dev/null && conf 256 native > /dev/null || return 1
-	# Until interrupted: however long the changes take (a TCG guest
-	# loads a program in seconds), they all fall in its window.
-	cs stats "$VETH_B" --json --interval 0.3 > "$TMP/ra.json" \
-		2> "$TMP/ra.err" &
+	# Until stopped: however long the changes take (a TCG guest loads a
+	# program in seconds), they all fall in its window. Started directly
+	# (nsenter execs it), so $! is stats itself.
+	nsenter --net="/run/netns/$NS_B" "$CPUSTEER" stats "$VETH_B" --json \
+		--interval 0.3 > "$TMP/ra.json" 2> "$TMP/ra.err" &
 	spid=$!
 	gen_b --flows 16 --count $((RATE * 3)) --rate "$RATE" --json > "$TMP/ra.gen" &
 	gpid=$!
 	sleep 1
-	conf 512 native > /dev/null || { kill "$spid"; return 1; }
+	conf 512 native > /dev/null || { kill "$spid" "$gpid"; return 1; }
 	sleep 1
-	conf 512 skb > /dev/null || { kill "$spid"; return 1; }
+	conf 512 skb > /dev/null || { kill "$spid" "$gpid"; return 1; }
 	wait "$gpid"
 	sleep 1
-	kill -INT "$spid"
+	kill -TERM "$spid"
 	wait "$spid" || { cat "$TMP/ra.err"; return 1; }
 	grep -q "$VETH_B: attached again; its counters start from zero" "$TMP/ra.err" &&
 	jq -e -s --slurpfile g "$TMP/ra.gen" 'length >= 4 and
@@ -418,15 +419,19 @@ fi
 tm() { tmux -S "$TMP/tmux-$TOP_RUN.sock" "$@"; }
 screen() { tm capture-pane -p -t top; }
 
-# top in a tmux pane's shell, with traffic: its view, then a resize, then
-# a key: the shell's screen is back and top's exit status was 0.
+# top in a tmux pane, after a line of output, with traffic: its view, then
+# a resize, then a key: the line is back on the screen (the terminal is
+# restored) and top's exit status was 0. The pane runs a script, not an
+# interactive shell, whose handling of Ctrl-C would decide what follows.
 top_run()
 {
 	local key=$1 i gpid
 
 	TOP_RUN=$key
-	tm new-session -d -s top -x 120 -y 32 "bash --norc --noprofile" || return 1
-	tm send-keys -t top "echo BEFORE-TOP; nsenter --net=/run/netns/$NS_B $CPUSTEER top $VETH_B --interval 0.3; echo TOP-EXIT=\$?" Enter
+	printf '#!/bin/bash\necho BEFORE-TOP\nnsenter --net=/run/netns/%s %q top %q --interval 0.3\necho "TOP-EXIT=$?"\nexec sleep 60\n' \
+		"$NS_B" "$CPUSTEER" "$VETH_B" > "$TMP/top-pane.sh" &&
+	chmod +x "$TMP/top-pane.sh" &&
+	tm new-session -d -s top -x 120 -y 32 "$TMP/top-pane.sh" || return 1
 	gen_b --flows 16 --count $((RATE * 3)) --rate "$RATE" > /dev/null &
 	gpid=$!
 	for ((i = 0; i < 50; i++)); do
@@ -451,8 +456,14 @@ top_run()
 		sleep 0.1
 	done
 	grep -q "TOP-EXIT=0" "$TMP/top3" && grep -q "BEFORE-TOP" "$TMP/top3" &&
-		! grep -q "heaviest buckets\|cpusteer top  " "$TMP/top3" ||
-		{ echo "after $key:"; cat "$TMP/top3"; return 1; }
+		! grep -q "heaviest buckets\|cpusteer top  " "$TMP/top3" || {
+		echo "after $key:"; cat "$TMP/top3"
+		echo "pane: $(tm list-panes -t top -F '#{pane_pid} #{pane_current_command} #{pane_dead}')"
+		pgrep -a -f "cpusteer top" | while read -r p _; do
+			echo "top $p: $(awk '{ print $3 }' "/proc/$p/stat") $(cat "/proc/$p/wchan")"
+		done
+		return 1
+	}
 	tm kill-server
 }
 ktap_check "top: a bar per target CPU under traffic, redrawn within a 60x12 resize, q gives the terminal back (exit 0)" \
