@@ -353,20 +353,24 @@ static void sleep_for(double s)
 		;
 }
 
-/* Said once, on stderr and as a JSON line: @w is not watched any more. */
-static void report_lost(const struct cs_watch *w, bool json)
+/* A JSON line: @w is not (or no longer) shown, and why. */
+static void report_error_json(const struct cs_watch *w)
 {
-	struct json_object *o;
+	struct json_object *o = json_object_new_object();
 
-	cs_err_text("%s", w->why);
-	if (!json)
-		return;
-	o = json_object_new_object();
 	json_object_object_add(o, "ifname", json_object_new_string(w->a.ifname));
 	json_object_object_add(o, "error", json_object_new_string(w->why));
 	printf("%s\n", json_object_to_json_string_ext(o,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
+}
+
+/* Said once, on stderr and as a JSON line: @w is not watched any more. */
+static void report_lost(const struct cs_watch *w, bool json)
+{
+	cs_err_text("%s", w->why);
+	if (json)
+		report_error_json(w);
 }
 
 /* The Prometheus exposition of every watched interface's last view. */
@@ -475,7 +479,9 @@ static int stats_run(const char *only, const struct stats_opts *o)
 			return -ENODEV;	/* a usage error */
 	}
 	w = calloc(only ? 1 : CS_MAX_ATTACHMENTS, sizeof(*w));
-	err = w ? cs_watch_open(only, w, &opened, &broken) : -ENOMEM;
+	err = w ? cs_watch_open(only, w, &opened, &broken,
+				o->fmt == OUT_JSON ? report_error_json : NULL) :
+		  -ENOMEM;
 	if (!err && opened) {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);

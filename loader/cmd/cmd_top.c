@@ -285,7 +285,7 @@ static int top_run(const char *only, double interval)
 	struct cs_watch *w = calloc(only ? 1 : CS_MAX_ATTACHMENTS, sizeof(*w));
 	int i, opened = 0, broken = 0, err;
 
-	err = w ? cs_watch_open(only, w, &opened, &broken) : -ENOMEM;
+	err = w ? cs_watch_open(only, w, &opened, &broken, NULL) : -ENOMEM;
 	if (!err && !opened)
 		err = -EIO;
 	if (!err) {

@@ -41,7 +41,8 @@ static int open_one(const struct cs_state *st, const struct cs_pin_key *k,
 	return err;
 }
 
-int cs_watch_open(const char *only, struct cs_watch *w, int *n, int *broken)
+int cs_watch_open(const char *only, struct cs_watch *w, int *n, int *broken,
+		  void (*on_broken)(const struct cs_watch *w))
 {
 	static struct cs_pin_key keys[CS_MAX_ATTACHMENTS];
 	struct cs_state st;
@@ -63,7 +64,10 @@ int cs_watch_open(const char *only, struct cs_watch *w, int *n, int *broken)
 			(*n)++;
 			continue;
 		}
-		cs_err_text("%s", w[*n].a.error);
+		snprintf(w[*n].why, sizeof(w[*n].why), "%s", w[*n].a.error);
+		cs_err_text("%s", w[*n].why);
+		if (on_broken)
+			on_broken(&w[*n]);
 		(*broken)++;
 	}
 	cs_state_close(&st);	/* the fds stay good without the lock */

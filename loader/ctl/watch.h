@@ -28,10 +28,11 @@ struct cs_watch {
 /*
  * Every attachment of this namespace (or the one @only names) into
  * @w[0..*n) (room for CS_MAX_ATTACHMENTS, or 1 with @only). Attachments
- * that cannot be read are counted in @broken, their reason printed.
+ * that cannot be read are counted in @broken and their reason is printed
+ * on stderr, and given to @on_broken (may be NULL) as well.
  */
-int cs_watch_open(const char *only, struct cs_watch *w, int *n,
-		  int *broken);
+int cs_watch_open(const char *only, struct cs_watch *w, int *n, int *broken,
+		  void (*on_broken)(const struct cs_watch *w));
 /*
  * Take the next snapshot. 0; or -ENOENT once the attachment has gone
  * (w->why says why, w->gone is set). A re-attach is followed.
