@@ -12,6 +12,12 @@
  * (their counters say so; any other CPU's copy of every bucket is zero),
  * so the cost is RX CPUs x buckets, not possible CPUs x buckets.
  * Where it cannot load, the loader reads the table in batches instead.
+ *
+ * The same object moves buckets (cs_move_buckets): it writes the new
+ * target into each CPU's copy of a bucket where it lies, and leaves the
+ * counts alone. A move through the syscall (one value for every CPU)
+ * would write back counts read a moment before, losing the frames stage 1
+ * counted meanwhile: a step back that Prometheus takes for a reset.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -29,12 +35,15 @@ struct {
 const volatile __u32 rd_nbuckets = 1;	/* the table's size */
 
 /* In: the CPUs to sum (set by the loader before each run). */
+__u32 rd_ncpus;				/* possible CPUs */
 __u32 rd_nlist;
 __u32 rd_list[CS_MAX_CPUS];
 /* Out. */
 __u64 rd_frames[CS_MAX_BUCKETS];	/* per bucket, over the CPUs */
 __u32 rd_cpu[CS_MAX_BUCKETS];		/* per bucket, its target */
 __u64 rd_rx[CS_MAX_CPUS];		/* per listed CPU, over the buckets */
+/* In, for cs_move_buckets: each bucket's new target, or CS_NO_BUCKET. */
+__u32 mv_cpu[CS_MAX_BUCKETS];
 
 static long rd_bucket(__u32 b, void *ctx)
 {
@@ -63,6 +72,29 @@ SEC("syscall")
 int cs_read_table(void *ctx)
 {
 	bpf_loop(rd_nbuckets, rd_bucket, NULL, 0);
+	return 0;
+}
+
+static long mv_bucket(__u32 b, void *ctx)
+{
+	__u32 t = mv_cpu[b & (CS_MAX_BUCKETS - 1)], cpu;
+	struct cs_bucket *v;
+
+	if (t == CS_NO_BUCKET)
+		return 0;
+	for (cpu = 0; cpu < rd_ncpus && cpu < CS_MAX_CPUS; cpu++) {
+		v = bpf_map_lookup_percpu_elem(&cs_table, &b, cpu);
+		if (!v)
+			break;
+		v->cpu = t;
+	}
+	return 0;
+}
+
+SEC("syscall")
+int cs_move_buckets(void *ctx)
+{
+	bpf_loop(rd_nbuckets, mv_bucket, NULL, 0);
 	return 0;
 }
 

@@ -169,14 +169,18 @@ prom_format()
 	fi
 	# The same totals as --json.
 	snap > "$TMP/j.json" || return 1
-	jq -e -r '.targets[] | "\(.cpu) \(.redirected.total) \(.enqueued.total) \(.verdicts.drop.total)"' \
+	jq -e -r '.targets[] | "\(.cpu) \(.enqueued.total) \(.verdicts.drop.total)"' \
 		"$TMP/j.json" > "$TMP/want" &&
-	while read -r cpu red enq drop; do
-		grep -qx "cpusteer_target_redirected_frames_total{iface=\"$VETH_B\",cpu=\"$cpu\"} $red" "$TMP/p.prom" &&
+	jq -e -r '.rx_cpus[] | "\(.cpu) \(.seen.total)"' "$TMP/j.json" > "$TMP/want_rx" &&
+	while read -r cpu enq drop; do
 		grep -qx "cpusteer_target_enqueued_frames_total{iface=\"$VETH_B\",cpu=\"$cpu\"} $enq" "$TMP/p.prom" &&
 		grep -qx "cpusteer_target_verdicts_total{iface=\"$VETH_B\",cpu=\"$cpu\",verdict=\"drop\"} $drop" "$TMP/p.prom" ||
-			{ echo "cpu $cpu: $red $enq $drop not in the exposition"; return 1; }
-	done < "$TMP/want"
+			{ echo "cpu $cpu: $enq $drop not in the exposition"; return 1; }
+	done < "$TMP/want" &&
+	while read -r cpu seen; do
+		grep -qx "cpusteer_rx_frames_total{iface=\"$VETH_B\",cpu=\"$cpu\"} $seen" "$TMP/p.prom" ||
+			{ echo "RX cpu $cpu: $seen not in the exposition"; return 1; }
+	done < "$TMP/want_rx"
 }
 ktap_check "--prometheus: promtool check metrics passes; its counters are --json's" prom_format
 
@@ -184,18 +188,23 @@ ktap_check "--prometheus: promtool check metrics passes; its counters are --json
 # only ever whole; a link standing at its name is replaced, not followed.
 textfile()
 {
-	local d="$TMP/tf" rc
+	local d="$TMP/tf" rc f
 
+	# Outside the first namespace the name carries the namespace's ID.
+	f=cpusteer-netns-$(netns_id "$NS_B")-$VETH_B.prom
 	mkdir -p "$d" && echo victim > "$TMP/victim" &&
-	ln -s "$TMP/victim" "$d/cpusteer-$VETH_B.prom" || return 1
-	cs stats "$VETH_B" --textfile "$d" --interval 0.1 --count 3 || return 1
-	[[ $(cat "$TMP/victim") == victim && -f $d/cpusteer-$VETH_B.prom &&
-	   ! -L $d/cpusteer-$VETH_B.prom && $(ls -A "$d" | wc -l) == 1 ]] ||
+	ln -s "$TMP/victim" "$d/$f" || return 1
+	# A umask that would hide it from a node_exporter not run as root.
+	(umask 077 && cs stats "$VETH_B" --textfile "$d" --interval 0.1 --count 3) ||
+		return 1
+	[[ $(cat "$TMP/victim") == victim && -f $d/$f &&
+	   ! -L $d/$f && $(ls -A "$d" | wc -l) == 1 &&
+	   $(stat -c %a "$d/$f") == 644 ]] ||
 		{ ls -la "$d"; return 1; }
 	if [[ -x $PROMTOOL ]]; then
-		"$PROMTOOL" check metrics < "$d/cpusteer-$VETH_B.prom" || return 1
+		"$PROMTOOL" check metrics < "$d/$f" || return 1
 	fi
-	grep -q '^cpusteer_targets{iface="'"$VETH_B"'"} ' "$d/cpusteer-$VETH_B.prom" || return 1
+	grep -q '^cpusteer_targets{iface="'"$VETH_B"'"} ' "$d/$f" || return 1
 	# Bad directories and output choices: exit 2, named.
 	cs stats "$VETH_B" --textfile "$TMP/none" --count 1 2> "$TMP/e1"; rc=$?
 	[[ $rc == 2 ]] && grep -q -- "--textfile '$TMP/none': No such file" "$TMP/e1" || return 1
@@ -206,7 +215,7 @@ textfile()
 	cs stats "$VETH_B" --json --prometheus 2> "$TMP/e4"; rc=$?
 	[[ $rc == 2 ]] && grep -q "give one" "$TMP/e4"
 }
-ktap_check "--textfile: renamed into place, a link at its name replaced not followed; bad directories refused" \
+ktap_check "--textfile: renamed into place (mode 644 whatever the umask), a link at its name replaced not followed; bad directories refused" \
 	textfile
 
 # --- a custom stage 2's verdicts; XDP exceptions, only for this interface ---
@@ -323,17 +332,31 @@ fi
 # --- updates and a re-attach under a running stats ---------------------------
 
 # apply changes the attachment under a running stats, each change made
-# under the state lock, so stats sees the old one or the new one: first
-# the table size (a new table, in place), then the XDP mode (a new link:
-# detached and attached again). Both intervals count from zero, neither
-# shows a negative rate or more frames than were ever sent.
+# under the state lock, so stats sees the old one or the new one: the
+# targets (buckets move in place, keeping their counts), the table size
+# (a new table), the XDP mode (a new link: detached and attached again).
+# The last two intervals count from zero; no interval shows a negative
+# rate or more frames than the window's traffic, which the history sent
+# before it (three times as many frames) would exceed if a total were
+# ever taken for an interval's count.
 conf() { printf '[%s]\ncpus = %s\nstage2 = drop\nbuckets = %s\nxdp-mode = %s\n' \
-		"$VETH_B" "$ONLINE" "$1" "$2" > "$TMP/s.conf"; cs apply --config "$TMP/s.conf"; }
+		"$VETH_B" "$3" "$1" "$2" > "$TMP/s.conf"; cs apply --config "$TMP/s.conf"; }
 reattach()
 {
 	local spid gpid
 
-	cs detach "$VETH_B" > /dev/null && conf 256 native > /dev/null || return 1
+	local b0 b1
+
+	cs detach "$VETH_B" > /dev/null && conf 256 native "$ONLINE" > /dev/null &&
+	gen_b --flows 64 --count $((RATE * 9)) --json > "$TMP/ra.hist" || return 1
+	# Buckets that move keep their counts (no traffic meanwhile: the
+	# same totals, per RX CPU and per bucket), so no counter goes back.
+	sleep 0.3
+	b0=$(snap --top 64 | jq -c '[[.rx_cpus[] | {cpu, h: .hashed.total}], .reasons.hashed.total]') &&
+	conf 256 native "${CPUS[0]}" > /dev/null &&
+	b1=$(snap --top 64 | jq -c '[[.rx_cpus[] | {cpu, h: .hashed.total}], .reasons.hashed.total]') &&
+	conf 256 native "$ONLINE" > /dev/null || return 1
+	[[ $b0 == "$b1" ]] || { echo "before the move: $b0, after: $b1"; return 1; }
 	# Until stopped: however long the changes take (a TCG guest loads a
 	# program in seconds), they all fall in its window. Started directly
 	# (nsenter execs it), so $! is stats itself.
@@ -342,16 +365,19 @@ reattach()
 	spid=$!
 	gen_b --flows 16 --count $((RATE * 3)) --rate "$RATE" --json > "$TMP/ra.gen" &
 	gpid=$!
-	sleep 1
-	conf 512 native > /dev/null || { kill "$spid" "$gpid"; return 1; }
-	sleep 1
-	conf 512 skb > /dev/null || { kill "$spid" "$gpid"; return 1; }
+	sleep 0.8
+	conf 256 native "${CPUS[0]}" > /dev/null || { kill "$spid" "$gpid"; return 1; }
+	sleep 0.8
+	conf 512 native "$ONLINE" > /dev/null || { kill "$spid" "$gpid"; return 1; }
+	sleep 0.8
+	conf 512 skb "$ONLINE" > /dev/null || { kill "$spid" "$gpid"; return 1; }
 	wait "$gpid"
 	sleep 1
 	kill -TERM "$spid"
 	wait "$spid" || { cat "$TMP/ra.err"; return 1; }
 	grep -q "$VETH_B: attached again; its counters start from zero" "$TMP/ra.err" &&
-	jq -e -s --slurpfile g "$TMP/ra.gen" 'length >= 4 and
+	jq -e -s --slurpfile g "$TMP/ra.gen" --slurpfile h "$TMP/ra.hist" '
+		length >= 4 and $h[0].accepted > 2 * $g[0].accepted and
 		([.[] | select(.restarted)] | length) == 2 and
 		(last | .buckets) == 512 and
 		all(.[]; .interval as $dt |
@@ -363,7 +389,7 @@ reattach()
 	}
 	cs detach "$VETH_B" > /dev/null
 }
-ktap_check "apply under stats (a new table, then a new link): followed, counted from zero, no negative or impossible rate" \
+ktap_check "apply under stats (buckets moved, a new table, a new link): followed, no negative or impossible rate" \
 	reattach
 cs attach "$VETH_B" --cpus "$ONLINE" --stage2 drop > /dev/null
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <json-c/json.h>
 
 #include "commands.h"
@@ -77,6 +78,7 @@ struct stats_opts {
 	__u32 top;
 	enum out_fmt fmt;
 	const char *textfile;
+	char prom_name[96];	/* the textfile's name in it */
 };
 
 static volatile sig_atomic_t stop;
@@ -87,15 +89,19 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static struct json_object *counter(const struct cs_view *v, __u64 cur,
-				   __u64 prev, bool table)
+static struct json_object *total_rate(__u64 total, double rate)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "total", json_object_new_uint64(cur));
-	json_object_object_add(o, "pps", json_object_new_double(
-		cs_view_rate(v, cur, prev, table)));
+	json_object_object_add(o, "total", json_object_new_uint64(total));
+	json_object_object_add(o, "pps", json_object_new_double(rate));
 	return o;
+}
+
+static struct json_object *counter(const struct cs_view *v, __u64 cur,
+				   __u64 prev, bool table)
+{
+	return total_rate(cur, cs_view_rate(v, cur, prev, table));
 }
 
 #define PREV(v, c, field) ((v)->prev ? (v)->prev->cpu[c].field : 0)
@@ -104,6 +110,8 @@ static struct json_object *counter(const struct cs_view *v, __u64 cur,
 #define SUM_COUNTER(v, field)						\
 	counter(v, (v)->cur->sum->field,				\
 		(v)->prev ? (v)->prev->sum->field : 0, false)
+#define SUM_REASON(v, r)						\
+	total_rate((v)->cur->sum->reason[r], cs_view_reason_rate(v, -1, r))
 
 static bool target_shown(const struct cs_view *v, __u32 cpu)
 {
@@ -113,24 +121,18 @@ static bool target_shown(const struct cs_view *v, __u32 cpu)
 	       c->stage2 || c->enq_frames || c->kt_frames;
 }
 
-static double bulk_avg(const struct cs_view *v, __u32 cpu)
-{
-	double bulks = CS_VIEW_RATE(v, cpu, enq_bulks, false);
-
-	return bulks > 0 ? CS_VIEW_RATE(v, cpu, enq_frames, false) / bulks : 0;
-}
-
 static struct json_object *json_target(const struct cs_view *v, __u32 cpu)
 {
 	struct json_object *t = json_object_new_object();
 	struct json_object *s2 = json_object_new_object();
 	struct json_object *kt = json_object_new_object();
 	struct json_object *vd = json_object_new_object();
-	double bulk = bulk_avg(v, cpu);
+	double bulk = cs_view_bulk_avg(v, cpu);
 	__u32 r;
 
 	json_object_object_add(t, "cpu", json_object_new_int(cpu));
-	json_object_object_add(t, "redirected", CPU_COUNTER(v, cpu, redirected, true));
+	json_object_object_add(t, "redirected", total_rate(v->cur->cpu[cpu].redirected,
+							   v->load[cpu]));
 	json_object_object_add(t, "share", json_object_new_double(
 		v->total > 0 ? v->load[cpu] / v->total : 0));
 	json_object_object_add(t, "enqueued", CPU_COUNTER(v, cpu, enq_frames, false));
@@ -164,7 +166,8 @@ static struct json_object *json_rx(const struct cs_view *v, __u32 cpu)
 	__u32 r;
 
 	json_object_object_add(o, "cpu", json_object_new_int(cpu));
-	json_object_object_add(o, "seen", CPU_COUNTER(v, cpu, seen, false));
+	json_object_object_add(o, "seen", total_rate(v->cur->cpu[cpu].seen,
+						     cs_view_seen_rate(v, cpu)));
 	json_object_object_add(o, "hashed",
 			       CPU_COUNTER(v, cpu, reason[CS_REASON_HASHED], true));
 	for (r = 1; r < CS_REASON_MAX; r++)
@@ -256,15 +259,15 @@ static void report_json(const struct cs_watch *w, const struct cs_view *v)
 	json_object_object_add(o, "imbalance", imb);
 	for (r = 0; r < CS_REASON_MAX; r++)
 		json_object_object_add(reasons, cs_reasons[r].name,
-				       SUM_COUNTER(v, reason[r]));
+				       SUM_REASON(v, r));
 	json_object_object_add(o, "reasons", reasons);
 	for (r = 0; r < CS_ENCAP_MAX; r++)
 		json_object_object_add(encaps, cs_encap_names[r],
 				       SUM_COUNTER(v, encap[r]));
 	json_object_object_add(o, "encapsulations", encaps);
 	hw = json_object_new_object();
-	json_object_object_add(hw, "nic", SUM_COUNTER(v, reason[CS_REASON_HW_HASH]));
-	json_object_object_add(hw, "fallback", SUM_COUNTER(v, reason[CS_REASON_HW_NO_HASH]));
+	json_object_object_add(hw, "nic", SUM_REASON(v, CS_REASON_HW_HASH));
+	json_object_object_add(hw, "fallback", SUM_REASON(v, CS_REASON_HW_NO_HASH));
 	json_object_object_add(o, "hw_hash", hw);
 	json_object_object_add(o, "hints", json_hints(v));
 	printf("%s\n", json_object_to_json_string_ext(o,
@@ -293,13 +296,14 @@ static void report_text(const struct cs_watch *w, const struct cs_view *v)
 		       cpu, v->load[cpu],
 		       v->total > 0 ? 100 * v->load[cpu] / v->total : 0.0,
 		       CS_VIEW_RATE(v, cpu, enq_drops, false),
-		       CS_VIEW_RATE(v, cpu, kt_frames, false), bulk_avg(v, cpu),
+		       CS_VIEW_RATE(v, cpu, kt_frames, false),
+		       cs_view_bulk_avg(v, cpu),
 		       CS_VIEW_RATE(v, cpu, stage2, false),
 		       CS_VIEW_RATE(v, cpu, kt_drop, false),
 		       (unsigned long long)v->cur->cpu[cpu].redirected);
 	}
 	for (cpu = 0; cpu < v->cur->ncpus; cpu++) {
-		double seen = CS_VIEW_RATE(v, cpu, seen, false);
+		double seen = cs_view_seen_rate(v, cpu);
 
 		if (!v->cur->cpu[cpu].seen)
 			continue;
@@ -326,9 +330,7 @@ static void report_text(const struct cs_watch *w, const struct cs_view *v)
 			continue;
 		printf("  %-16s %12.0f/s %16llu total  (%s)\n",
 		       cs_reasons[r].name,
-		       cs_view_rate(v, v->cur->sum->reason[r],
-				    v->prev ? v->prev->sum->reason[r] : 0,
-				    r == CS_REASON_HASHED),
+		       cs_view_reason_rate(v, -1, r),
 		       (unsigned long long)v->cur->sum->reason[r],
 		       cs_reasons[r].help);
 	}
@@ -375,11 +377,11 @@ static void report_lost(const struct cs_watch *w, bool json)
 
 /* The Prometheus exposition of every watched interface's last view. */
 static int report_prom(struct cs_watch *w, int n, const struct stats_opts *o,
-		       int dirfd, const char *only)
+		       int dirfd)
 {
 	struct cs_prom_src *src = calloc(n, sizeof(*src));
 	struct cs_view *views = calloc(n, sizeof(*views));
-	char *text = NULL, name[64];
+	char *text = NULL;
 	size_t len = 0;
 	int i, k = 0, err = -ENOMEM;
 	FILE *f;
@@ -403,9 +405,8 @@ static int report_prom(struct cs_watch *w, int n, const struct stats_opts *o,
 	if (o->fmt == OUT_PROM) {
 		fwrite(text, 1, len, stdout);
 	} else {
-		snprintf(name, sizeof(name), only ? "cpusteer-%s.prom" :
-			 "cpusteer.prom", only);
-		err = cs_prom_textfile(dirfd, o->textfile, name, text, len);
+		err = cs_prom_textfile(dirfd, o->textfile, o->prom_name, text,
+				       len);
 	}
 out:
 	for (i = 0; views && i < k; i++)
@@ -417,9 +418,9 @@ out:
 }
 
 static int stats_loop(struct cs_watch *w, int n, const struct stats_opts *o,
-		      int dirfd, const char *only)
+		      int dirfd)
 {
-	bool json = o->fmt == OUT_JSON;
+	bool json = o->fmt == OUT_JSON, failed = false;
 	int i, live = 0, err;
 	__u32 done = 0;
 
@@ -455,9 +456,13 @@ static int stats_loop(struct cs_watch *w, int n, const struct stats_opts *o,
 			cs_view_free(&v);
 		}
 		if ((o->fmt == OUT_PROM || o->fmt == OUT_TEXTFILE) && live) {
-			err = report_prom(w, n, o, dirfd, only);
-			if (err)
+			err = report_prom(w, n, o, dirfd);
+			/* A full disk passes: the textfile goes on, said each
+			 * time, and the exit status says it failed.
+			 */
+			if (err && o->fmt == OUT_PROM)
 				return err;
+			failed |= err != 0;
 		}
 		fflush(stdout);
 		done++;
@@ -465,14 +470,40 @@ static int stats_loop(struct cs_watch *w, int n, const struct stats_opts *o,
 	for (i = 0; i < n; i++)
 		if (w[i].gone)
 			return -ENOENT;
+	return failed ? -EIO : 0;
+}
+
+/*
+ * The textfile's name: cpusteer[-IFACE].prom in the first network
+ * namespace (that of PID 1), with netns-ID (the pin directory's) after
+ * "cpusteer" elsewhere, so exporters of several namespaces can share DIR.
+ */
+static int prom_name(struct stats_opts *o, const char *only)
+{
+	struct stat self, init;
+	char ns[40] = "";
+	__u64 id;
+	int err;
+
+	if (stat("/proc/self/ns/net", &self) || stat("/proc/1/ns/net", &init) ||
+	    self.st_ino != init.st_ino || self.st_dev != init.st_dev) {
+		err = cs_netns_id(&id);
+		if (err)
+			return err;
+		snprintf(ns, sizeof(ns), "-netns-%llu", (unsigned long long)id);
+	}
+	snprintf(o->prom_name, sizeof(o->prom_name), "cpusteer%s%s%s.prom", ns,
+		 only ? "-" : "", only ? only : "");
 	return 0;
 }
 
-static int stats_run(const char *only, const struct stats_opts *o)
+static int stats_run(const char *only, struct stats_opts *o)
 {
 	struct cs_watch *w;
 	int i, opened, broken, dirfd = -1, err;
 
+	if (o->fmt == OUT_TEXTFILE && prom_name(o, only))
+		return -EIO;
 	if (o->fmt == OUT_TEXTFILE) {
 		dirfd = cs_prom_dir_open(o->textfile);
 		if (dirfd < 0)
@@ -485,7 +516,7 @@ static int stats_run(const char *only, const struct stats_opts *o)
 	if (!err && opened) {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
-		err = stats_loop(w, opened, o, dirfd, only);
+		err = stats_loop(w, opened, o, dirfd);
 	}
 	for (i = 0; w && i < opened; i++)
 		cs_watch_close(&w[i]);

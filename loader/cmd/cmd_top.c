@@ -117,7 +117,7 @@ static int draw_targets(const struct cs_view *v, int y, int rows, int cols)
 		 "drops/s", "bulk", "stage2/s");
 	attroff(A_BOLD);
 	for (i = 0; i < v->targets.n; i++) {
-		double drops, bulks, load;
+		double drops, load;
 
 		cpu = v->targets.cpu[i];
 		if (y >= rows - 1 && i + 1 < v->targets.n) {
@@ -129,13 +129,11 @@ static int draw_targets(const struct cs_view *v, int y, int rows, int cols)
 			break;
 		load = v->load[cpu];
 		drops = CS_VIEW_RATE(v, cpu, enq_drops, false);
-		bulks = CS_VIEW_RATE(v, cpu, enq_bulks, false);
 		say(y, 0, "%4u ", cpu);
 		draw_bar(y, 5, barw, load, drops, scale);
 		say(y, 5 + barw, " %10.0f %5.1f%% %9.0f %5.1f %10.0f",
 			 load, v->total > 0 ? 100 * load / v->total : 0.0,
-			 drops, bulks > 0 ?
-			 CS_VIEW_RATE(v, cpu, enq_frames, false) / bulks : 0.0,
+			 drops, cs_view_bulk_avg(v, cpu),
 			 CS_VIEW_RATE(v, cpu, stage2, false));
 		y++;
 		shown++;
@@ -216,37 +214,40 @@ static void draw(const struct cs_watch *w, const struct cs_view *v,
 	refresh();
 }
 
-/* Wait up to @s seconds for a key; the key, or ERR. */
-static int wait_key(double s)
+static double now_s(void)
 {
-	struct timespec end, now;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A key, or ERR once CLOCK_MONOTONIC passes @until (or on a signal). */
+static int wait_key(double until)
+{
+	double left;
 	int c;
 
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += (time_t)s;
-	end.tv_nsec += (long)((s - (time_t)s) * 1e9);
-	if (end.tv_nsec >= 1000000000L) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000L;
-	}
 	for (;;) {
-		long ms;
-
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		ms = (end.tv_sec - now.tv_sec) * 1000 +
-		     (end.tv_nsec - now.tv_nsec) / 1000000;
-		if (stop || ms <= 0)
+		left = until - now_s();
+		if (stop || left <= 0)
 			return ERR;
-		timeout(ms > 200 ? 200 : (int)ms);
+		timeout(left > 0.2 ? 200 : (int)(left * 1000) + 1);
 		c = getch();
 		if (c != ERR)
 			return c;
 	}
 }
 
+/*
+ * Read every interval, on a fixed clock: keys and resizes redraw at once
+ * but never put the next reading off, so holding a key or dragging the
+ * window does not stop the figures.
+ */
 static int top_loop(struct cs_watch *w, int n, double interval)
 {
 	int cur = 0, live = n, i, c;
+	double next = now_s() + interval;
 	struct cs_view v;
 	bool have;
 
@@ -260,22 +261,22 @@ static int top_loop(struct cs_watch *w, int n, double interval)
 		draw(&w[cur], have ? &v : NULL, cur, n, interval);
 		if (have)
 			cs_view_free(&v);
-		c = wait_key(interval);
+		c = wait_key(next);
 		if (c == 'q' || c == 'Q')
 			break;
-		if (c == KEY_RESIZE)
-			continue;	/* drawn again for the new size */
 		if (c == '\t' && live > 1) {
 			do
 				cur = (cur + 1) % n;
 			while (w[cur].gone);
-			continue;
 		}
-		if (c != ERR)
-			continue;
+		if (c != ERR || stop)
+			continue;	/* drawn again: the new size, the next one */
 		for (i = 0; i < n; i++)
 			if (!w[i].gone && cs_watch_read(&w[i]))
 				live--;
+		next += interval;
+		if (next < now_s())	/* a slow reading: no catching up */
+			next = now_s() + interval;
 	}
 	return live ? 0 : -ENOENT;
 }
@@ -284,6 +285,7 @@ static int top_run(const char *only, double interval)
 {
 	struct cs_watch *w = calloc(only ? 1 : CS_MAX_ATTACHMENTS, sizeof(*w));
 	int i, opened = 0, broken = 0, err;
+	SCREEN *scr;
 
 	err = w ? cs_watch_open(only, w, &opened, &broken, NULL) : -ENOMEM;
 	if (!err && !opened)
@@ -291,8 +293,16 @@ static int top_run(const char *only, double interval)
 	if (!err) {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
-		if (!initscr()) {
-			err = -EIO;
+		signal(SIGQUIT, on_signal);
+		signal(SIGHUP, on_signal);
+		/* newterm(), unlike initscr(), returns an error rather than
+		 * exiting on a terminal it does not know.
+		 */
+		scr = newterm(NULL, stdout, stdin);
+		if (!scr) {
+			cs_err("top cannot drive this terminal (TERM=%s): set TERM to one terminfo knows, or use 'cpusteer stats'",
+			       getenv("TERM") ? getenv("TERM") : "");
+			err = -ENODEV;
 		} else {
 			cbreak();
 			noecho();
@@ -300,6 +310,7 @@ static int top_run(const char *only, double interval)
 			keypad(stdscr, TRUE);
 			err = top_loop(w, opened, interval);
 			endwin();
+			delscreen(scr);
 		}
 	}
 	/* After endwin(): what ended the view is read on the terminal. */

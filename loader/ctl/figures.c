@@ -47,6 +47,40 @@ double cs_view_rate(const struct cs_view *v, __u64 cur, __u64 prev,
 	return v->dt > 0 ? cs_view_delta(v, cur, prev, table) / v->dt : 0;
 }
 
+double cs_view_reason_rate(const struct cs_view *v, int cpu, __u32 r)
+{
+	bool table = r == CS_REASON_HASHED;
+
+	if (cpu < 0)
+		return cs_view_rate(v, v->cur->sum->reason[r],
+				    v->prev ? v->prev->sum->reason[r] : 0, table);
+	return CS_VIEW_RATE(v, cpu, reason[r], table);
+}
+
+double cs_view_seen_rate(const struct cs_view *v, __u32 cpu)
+{
+	double sum = 0;
+	__u32 r;
+
+	for (r = 0; r < CS_REASON_MAX; r++)
+		if (cs_reason_is_stage1(r))
+			sum += cs_view_reason_rate(v, cpu, r);
+	return sum;
+}
+
+double cs_view_offered_rate(const struct cs_view *v, __u32 cpu)
+{
+	return CS_VIEW_RATE(v, cpu, enq_frames, false);
+}
+
+double cs_view_bulk_avg(const struct cs_view *v, __u32 cpu)
+{
+	double bulks = CS_VIEW_RATE(v, cpu, enq_bulks, false);
+
+	return bulks > 0 && !v->cur->generic ?
+	       cs_view_offered_rate(v, cpu) / bulks : 0;
+}
+
 static void hint(struct cs_view *v, enum cs_hint_kind k, int cpu,
 		 const char *fmt, ...)
 {
@@ -80,10 +114,10 @@ static void view_top(struct cs_view *v, __u32 n)
 
 		if (!d)
 			continue;
-		if (v->ntop == n && d <= v->top[n - 1].fps * v->dt)
+		if (v->ntop == n && d <= v->top[n - 1].delta)
 			continue;
 		t = (struct cs_top_bucket){
-			.bucket = b, .cpu = c->bucket_cpu[b],
+			.bucket = b, .cpu = c->bucket_cpu[b], .delta = d,
 			.fps = v->dt > 0 ? d / v->dt : 0,
 			.frames = c->bucket_frames[b],
 		};
@@ -91,7 +125,7 @@ static void view_top(struct cs_view *v, __u32 n)
 		 * lower bucket first.
 		 */
 		i = v->ntop < n ? v->ntop++ : n - 1;
-		for (j = i; j > 0 && v->top[j - 1].fps < t.fps; j--)
+		for (j = i; j > 0 && v->top[j - 1].delta < t.delta; j--)
 			v->top[j] = v->top[j - 1];
 		v->top[j] = t;
 	}
@@ -113,8 +147,16 @@ static void view_targets(struct cs_view *v)
 	for (cpu = 0; cpu < c->ncpus && cpu < CS_MAX_CPUS; cpu++)
 		if (in[cpu])
 			v->targets.cpu[v->targets.n++] = cpu;
-	for (cpu = 0; cpu < c->ncpus; cpu++)
-		v->load[cpu] = CS_VIEW_RATE(v, cpu, redirected, true);
+	/*
+	 * Each target's load from its buckets' own differences, not from the
+	 * difference of its total: a bucket that moved to it brings its
+	 * whole history along, which is not this interval's load.
+	 */
+	for (b = 0; v->dt > 0 && b < c->nbuckets; b++)
+		if (c->bucket_cpu[b] < c->ncpus)
+			v->load[c->bucket_cpu[b]] += cs_delta(c->bucket_frames[b],
+				v->table_new ? 0 : v->prev->bucket_frames[b],
+				!v->table_new) / v->dt;
 	v->busiest = -1;
 	for (i = 0; i < v->targets.n; i++) {
 		cpu = v->targets.cpu[i];
@@ -136,23 +178,23 @@ static void hints_targets(struct cs_view *v, __u32 qsize)
 	__u32 i, cpu;
 
 	for (i = 0; i < v->targets.n; i++) {
-		double drops, offered, bulks, kdrops;
+		double drops, offered, bulk, kdrops;
 
 		cpu = v->targets.cpu[i];
 		drops = CS_VIEW_RATE(v, cpu, enq_drops, false);
-		offered = CS_VIEW_RATE(v, cpu, enq_frames, false);
-		bulks = CS_VIEW_RATE(v, cpu, enq_bulks, false);
+		offered = cs_view_offered_rate(v, cpu);
+		bulk = cs_view_bulk_avg(v, cpu);
 		kdrops = CS_VIEW_RATE(v, cpu, kt_drops, false);
 		if (drops > 0)
 			hint(v, CS_HINT_RING_DROPS, cpu,
 			     "CPU %u: %.0f frames/s (%.1f%% of what it was offered) dropped at a full ring: it cannot keep up; a larger --qsize (now %u) absorbs bursts, more --cpus share a steady load",
 			     cpu, drops, offered > 0 ? 100 * drops / offered : 0,
 			     qsize);
-		else if (offered >= CS_HINT_BULK_RATE && bulks > 0 &&
-			 offered / bulks < CS_HINT_BULK_LOW)
+		else if (offered >= CS_HINT_BULK_RATE && bulk > 0 &&
+			 bulk < CS_HINT_BULK_LOW)
 			hint(v, CS_HINT_BULK, cpu,
 			     "CPU %u: %.1f frames per enqueue at %.0f frames/s: each flush finds the ring drained, the target keeps up with room to spare",
-			     cpu, offered / bulks, offered);
+			     cpu, bulk, offered);
 		if (kdrops > 0)
 			hint(v, CS_HINT_KTHREAD_DROPS, cpu,
 			     "CPU %u: %.0f frames/s dropped by its cpumap thread for want of SKB memory: the machine is short of memory",
@@ -182,23 +224,21 @@ static void hints_spread(struct cs_view *v, __u32 hash_mode)
 
 static void hints_errors(struct cs_view *v, const char *ifname)
 {
-	const struct cs_stats *c = v->cur->sum;
-	const struct cs_stats *p = v->prev ? v->prev->sum : NULL;
 	double seen = 0, unhashed = 0, top = 0, rate;
 	__u32 r, worst = CS_REASON_MAX;
 
-#define SUM_RATE(field) cs_view_rate(v, c->field, p ? p->field : 0, false)
-	rate = SUM_RATE(reason[CS_REASON_REDIRECT_ERR]);
+#define SUM_RATE(field) cs_view_reason_rate(v, -1, field)
+	rate = SUM_RATE(CS_REASON_REDIRECT_ERR);
 	if (rate > 0)
 		hint(v, CS_HINT_REDIRECT_ERR, -1,
 		     "%.0f redirects/s failed after stage 1 (by errno in stats --json): the cpumap refused them; 'cpusteer status %s' shows its entries",
 		     rate, ifname);
-	rate = SUM_RATE(reason[CS_REASON_XDP_EXCEPTION]);
+	rate = SUM_RATE(CS_REASON_XDP_EXCEPTION);
 	if (rate > 0)
 		hint(v, CS_HINT_EXCEPTION, -1,
 		     "%.0f XDP exceptions/s on %s: a program returned XDP_ABORTED or an invalid verdict (a custom stage 2?); 'perf record -e xdp:xdp_exception' shows which",
 		     rate, ifname);
-	rate = SUM_RATE(reason[CS_REASON_NO_TARGET]);
+	rate = SUM_RATE(CS_REASON_NO_TARGET);
 	if (rate > 0)
 		hint(v, CS_HINT_NO_TARGET, -1,
 		     "%.0f frames/s hashed to a bucket whose CPU has no cpumap entry: apply or attach %s again",
@@ -206,7 +246,7 @@ static void hints_errors(struct cs_view *v, const char *ifname)
 	for (r = 0; r < CS_REASON_MAX; r++) {
 		if (!cs_reason_is_stage1(r))
 			continue;
-		rate = SUM_RATE(reason[r]);
+		rate = SUM_RATE(r);
 		seen += rate;
 		if (r == CS_REASON_HASHED || r == CS_REASON_NO_TARGET)
 			continue;

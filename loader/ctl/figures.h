@@ -7,7 +7,10 @@
  *
  * Counters only grow while their map lives; a map read under a new id (a
  * re-attach, a new table) counts from zero, so its interval is measured
- * from zero, never as a negative or huge difference.
+ * from zero, never as a negative or huge difference. Within one map a
+ * count never goes back but when cpusteer moves a bucket: it keeps the
+ * bucket's counts, losing the few frames counted between its read and
+ * its write, and a reader takes that step back as no frames.
  */
 #ifndef CS_FIGURES_H
 #define CS_FIGURES_H
@@ -55,6 +58,7 @@ struct cs_hint {
 struct cs_top_bucket {
 	__u32 bucket;
 	__u32 cpu;		/* its target */
+	__u64 delta;		/* frames over the interval */
 	double fps;		/* frames/s over the interval */
 	double share;		/* of the hashed frames */
 	__u64 frames;		/* since the table was made */
@@ -82,7 +86,9 @@ struct cs_view {
 /* The difference of one counter over the interval (@same: one map). */
 static inline __u64 cs_delta(__u64 cur, __u64 prev, bool same)
 {
-	return !same || cur < prev ? cur : cur - prev;
+	if (!same)
+		return cur;
+	return cur < prev ? 0 : cur - prev;
 }
 
 /*
@@ -103,6 +109,19 @@ double cs_view_rate(const struct cs_view *v, __u64 cur, __u64 prev,
 		    bool table);
 __u64 cs_view_delta(const struct cs_view *v, __u64 cur, __u64 prev,
 		    bool table);
+/*
+ * Rate of reason @r on CPU @cpu (-1: summed over the CPUs): hashed frames
+ * count in the table, the rest in the counters map.
+ */
+double cs_view_reason_rate(const struct cs_view *v, int cpu, __u32 r);
+/* Frames stage 1 ran for on @cpu per second: hashed plus its fallbacks. */
+double cs_view_seen_rate(const struct cs_view *v, __u32 cpu);
+/* Frames per second offered to target @cpu's ring, dropped ones included. */
+double cs_view_offered_rate(const struct cs_view *v, __u32 cpu);
+/* Frames per enqueue into @cpu's ring; 0 without any (or in skb mode,
+ * where the kernel enqueues frame by frame).
+ */
+double cs_view_bulk_avg(const struct cs_view *v, __u32 cpu);
 
 /* "ENOENT" or "errno 200" for a redirect-error slot. */
 const char *cs_errno_slot_name(__u32 slot, char *buf, size_t len);

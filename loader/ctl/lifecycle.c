@@ -597,7 +597,6 @@ static void undo_run(struct update *u)
 	const struct cs_attachment *cur = u->cur;
 	char path[256];
 	struct undo *x;
-	__u32 b;
 
 	while (u->nundo > 0) {
 		x = &u->undo[--u->nundo];
@@ -612,10 +611,8 @@ static void undo_run(struct update *u)
 				       u->a->ifname, x->cpu, strerror(errno));
 			break;
 		case UNDO_TABLE:
-			for (b = 0; b < cur->nbuckets; b++)
-				if (u->table[b] != cur->bucket_cpu[b])
-					cs_bucket_set(cur->table_fd, b,
-						      cur->bucket_cpu[b]);
+			cs_table_move(cur->table_fd, cur->nbuckets, u->table,
+				      cur->bucket_cpu);
 			break;
 		case UNDO_LINK:
 			if (bpf_link_update(cur->link_fd, cur->prog_fd, NULL))
@@ -914,21 +911,14 @@ static int step_cpumap(struct update *u)
 	return err;
 }
 
+/* Buckets move in place, keeping their counts (stats' rates go on). */
 static int step_table(struct update *u)
 {
 	const struct cs_attachment *cur = u->cur;
-	__u32 b;
-	int err;
 
 	u->undo[u->nundo++] = (struct undo){ .kind = UNDO_TABLE };
-	for (b = 0; b < cur->nbuckets; b++) {
-		if (u->table[b] == cur->bucket_cpu[b])
-			continue;
-		err = cs_bucket_set(cur->table_fd, b, u->table[b]);
-		if (err)
-			return err;
-	}
-	return 0;
+	return cs_table_move(cur->table_fd, cur->nbuckets, cur->bucket_cpu,
+			     u->table);
 }
 
 static int step_link(struct update *u)

@@ -10,17 +10,20 @@
 #include "log.h"
 #include "prom.h"
 
-/* A label value: backslash, double quote and newline escaped. */
+/*
+ * A label value: backslash and double quote escaped; a byte outside
+ * printable ASCII (Linux allows any but '/', ':' and blanks in interface
+ * names, while label values must be UTF-8) as '?', never raw.
+ */
 static void label(FILE *f, const char *name, const char *val, bool first)
 {
+	const unsigned char *p = (const unsigned char *)val;
+
 	fprintf(f, "%s%s=\"", first ? "" : ",", name);
-	for (; *val; val++) {
-		if (*val == '\\' || *val == '"')
+	for (; *p; p++) {
+		if (*p == '\\' || *p == '"')
 			fputc('\\', f);
-		if (*val == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*val, f);
+		fputc(*p >= 0x20 && *p < 0x7f ? *p : '?', f);
 	}
 	fputc('"', f);
 }
@@ -71,13 +74,17 @@ static bool target_cpu(const struct cs_view *v, __u32 cpu)
 	       c->enq_frames || c->kt_frames;
 }
 
-/* The per-target counter families: one field of struct cs_cpu_fig each. */
+/*
+ * The per-target counter families: one field of struct cs_cpu_fig each.
+ * Not the frames hashed into a target's buckets: a bucket that moves
+ * takes its count along, so that total would go back (a false reset).
+ * rate(cpusteer_target_enqueued_frames_total) is the target's load.
+ */
 static const struct {
 	const char *name, *help;
 	size_t off;
 } target_families[] = {
 #define TF(n, h, f) { "cpusteer_target_" n "_total", h, offsetof(struct cs_cpu_fig, f) }
-	TF("redirected_frames", "Frames stage 1 hashed into buckets that name this target CPU.", redirected),
 	TF("enqueued_frames", "Frames offered to this target's cpumap ring (dropped ones included).", enq_frames),
 	TF("enqueue_drops", "Frames dropped because this target's ring was full.", enq_drops),
 	TF("enqueue_bulks", "Bulk flushes into this target's ring (up to 8 frames each).", enq_bulks),
@@ -256,7 +263,10 @@ int cs_prom_textfile(int dirfd, const char *dir, const char *name,
 		       strerror(-err));
 		return err;
 	}
-	for (off = 0; off < len; off += w) {
+	/* node_exporter need not run as root: readable whatever the umask. */
+	if (fchmod(fd, 0644))
+		err = -errno;
+	for (off = 0; !err && off < len; off += w) {
 		w = write(fd, text + off, len - off);
 		if (w < 0) {
 			err = -errno;

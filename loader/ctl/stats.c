@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "stats.h"
+#include "steer.h"
 #include "stats_read.skel.h"
 
 /*
@@ -157,6 +158,7 @@ int cs_reader_open(int table_fd, __u32 nbuckets,
 	r->prog_fd = bpf_program__fd(r->skel->progs.cs_read_table);
 	r->nbuckets = nbuckets;
 	r->ncpus = ncpus;
+	r->skel->bss->rd_ncpus = ncpus;
 	*out = r;
 	return 0;
 }
@@ -167,6 +169,37 @@ void cs_reader_close(struct cs_table_reader *r)
 		return;
 	stats_read_bpf__destroy(r->skel);
 	free(r);
+}
+
+int cs_table_move(int table_fd, __u32 nbuckets, const __u32 *from,
+		  const __u32 *to)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	struct cs_table_reader *r;
+	__u32 b;
+	int err;
+
+	if (!cs_reader_open(table_fd, nbuckets, &r)) {
+		for (b = 0; b < nbuckets; b++)
+			r->skel->bss->mv_cpu[b] = from[b] == to[b] ?
+						  CS_NO_BUCKET : to[b];
+		err = bpf_prog_test_run_opts(
+			bpf_program__fd(r->skel->progs.cs_move_buckets),
+			&opts) ? -errno : 0;
+		cs_reader_close(r);
+		if (err)
+			cs_err("cannot move buckets of the indirection table: %s",
+			       strerror(-err));
+		return err;
+	}
+	for (b = 0; b < nbuckets; b++) {
+		if (from[b] == to[b])
+			continue;
+		err = cs_bucket_set(table_fd, b, to[b]);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /*
@@ -309,10 +342,12 @@ static void snapshot_cpu(struct cs_snapshot *s, const struct cs_stats *c,
 	f->kt_redirect = c->kt_redirect;
 	/* What this RX CPU offered each target, onto the target's row. */
 	for (t = 0; t < s->ncpus && t < CS_MAX_CPUS; t++) {
-		s->cpu[t].enq_frames += c->enq_frames[t];
+		s->cpu[t].enq_frames += c->enq_frames[t] +
+					(s->generic ? c->enqueue_drops[t] : 0);
 		s->cpu[t].enq_bulks += c->enq_bulks[t];
 		s->cpu[t].enq_drops += c->enqueue_drops[t];
-		s->sum->enq_frames[t] += c->enq_frames[t];
+		s->sum->enq_frames[t] += c->enq_frames[t] +
+					 (s->generic ? c->enqueue_drops[t] : 0);
 		s->sum->enq_bulks[t] += c->enq_bulks[t];
 		s->sum->enqueue_drops[t] += c->enqueue_drops[t];
 	}

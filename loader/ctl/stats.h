@@ -32,7 +32,8 @@ struct cs_cpu_fig {
 	__u64 redirect_errno[CS_ERRNO_SLOTS];
 	/* as a target, from every RX CPU */
 	__u64 redirected;		/* hashed into buckets naming it */
-	__u64 enq_frames;		/* offered to its ring */
+	__u64 enq_frames;		/* offered to its ring, dropped
+					 * ones included */
 	__u64 enq_bulks;
 	__u64 enq_drops;		/* ring full */
 	/* its kthread */
@@ -42,6 +43,10 @@ struct cs_cpu_fig {
 };
 
 struct cs_snapshot {
+	bool generic;			/* set by the reader: skb-mode XDP,
+					 * where the kernel enqueues frame by
+					 * frame and its count of processed
+					 * frames leaves the dropped out */
 	double time;			/* CLOCK_MONOTONIC seconds */
 	__u32 stats_id, table_id;	/* the maps read: a new id is a new
 					 * count from zero */
@@ -68,6 +73,16 @@ struct cs_table_reader;
 int cs_reader_open(int table_fd, __u32 nbuckets,
 		   struct cs_table_reader **out);
 void cs_reader_close(struct cs_table_reader *r);
+
+/*
+ * Point every bucket b of @table_fd (@nbuckets) whose @to[b] differs from
+ * @from[b] at CPU @to[b], keeping its counts: in the kernel where it can
+ * (Linux 5.19+: no frame counted meanwhile is lost), else bucket by bucket
+ * through the syscall (the frames counted between the read and the write
+ * of a bucket are lost from its count). Errors are printed.
+ */
+int cs_table_move(int table_fd, __u32 nbuckets, const __u32 *from,
+		  const __u32 *to);
 
 /* Room for @nbuckets buckets on this machine's possible CPUs. */
 int cs_snapshot_alloc(struct cs_snapshot *s, __u32 nbuckets);

@@ -205,6 +205,13 @@ int cs_bucket_set(int table_fd, __u32 bucket, __u32 cpu)
 	v = calloc(ncpus, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
+	/*
+	 * A bucket that moves keeps its counts, so stats' rates go on: only
+	 * the frames stage 1 counts between this read and the update are
+	 * lost (a step back that readers take as no frames: figures.h).
+	 */
+	if (bpf_map_lookup_elem(table_fd, &bucket, v))
+		memset(v, 0, ncpus * sizeof(*v));
 	for (i = 0; i < ncpus; i++)
 		v[i].cpu = cpu;
 	if (bpf_map_update_elem(table_fd, &bucket, v, BPF_ANY)) {

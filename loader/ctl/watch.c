@@ -141,6 +141,7 @@ int cs_watch_read(struct cs_watch *w)
 			return -ENOENT;
 		}
 	}
+	s->generic = !strcmp(w->a.xdp_mode, "skb");
 	cs_err_capture(why, sizeof(why));
 	err = cs_snapshot_read(w->a.stats_fd, w->a.table_fd, w->reader, s);
 	cs_err_release();
